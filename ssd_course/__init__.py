@@ -1,0 +1,46 @@
+"""ssd_course: the working code of a hands-on course on how the SSD detector learns.
+
+One module per chapter of the course:
+
+* :mod:`ssd_course.boxes`    -- box formats, areas, pairwise IoU (notebook 01)
+* :mod:`ssd_course.priors`   -- prior boxes: the tiny detector's 441, SSD300's 8732 (notebook 02)
+* :mod:`ssd_course.matching` -- the two matching principles (notebook 03)
+* :mod:`ssd_course.encoding` -- offsets between boxes and priors (notebook 04)
+* :mod:`ssd_course.loss`     -- smooth L1, hard negative mining, MultiBox loss (notebooks 04-07)
+* :mod:`ssd_course.viz`      -- matplotlib drawings used by the notebooks
+* :mod:`ssd_course.data`     -- the course's annotated photographs
+
+Dimension letters, used in every docstring and shape comment:
+
+* ``B`` -- images in a batch
+* ``G`` -- ground-truth (GT) boxes of one image (``G_max`` when padded over a batch)
+* ``P`` -- prior boxes
+* ``C`` -- classes, *including* the background class 0
+
+Conventions: coordinates are fractional (divided by the image width or height); GT boxes
+are ``xyxy`` (x1, y1, x2, y2), priors are ``cxcywh`` (centre x, centre y, width, height);
+class labels of objects are 1..C-1 and 0 is background; IoU matrices are ``[G, P]``.
+Every function follows the device and dtype of its inputs.
+"""
+
+from ssd_course import boxes, encoding, loss, matching, priors
+from ssd_course.loss import LossParts, MultiBoxLoss, multibox_loss
+from ssd_course.matching import BACKGROUND, UNMATCHED, Match, match_priors, match_priors_batch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKGROUND",
+    "UNMATCHED",
+    "LossParts",
+    "Match",
+    "MultiBoxLoss",
+    "boxes",
+    "encoding",
+    "loss",
+    "match_priors",
+    "match_priors_batch",
+    "matching",
+    "multibox_loss",
+    "priors",
+]

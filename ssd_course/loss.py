@@ -1,0 +1,312 @@
+"""The MultiBox loss: location loss, confidence loss and hard negative mining (notebooks 04-07).
+
+SSD (Liu et al. 2016, Eq. 1) trains with::
+
+    L = (L_conf + α · L_loc) / N
+
+where ``N`` is the number of positive priors in the batch (the loss is 0 when ``N = 0``),
+``L_loc`` is the smooth L1 loss between predicted and target offsets of the positives, and
+``L_conf`` is the softmax cross-entropy of the positives (their GT class) and of the hard
+negatives (the background class): the negatives with the highest confidence loss, at most
+``neg_pos_ratio`` times as many as the positives of the same image (难例挖掘, hard
+negative mining).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ssd_course._validate import (
+    check_gt_lists,
+    check_neg_pos_ratio,
+    check_priors,
+    check_same_device,
+    check_tensor,
+    check_threshold,
+    check_variances,
+    shape_str,
+)
+from ssd_course.encoding import _encode
+from ssd_course.matching import Match, _match_padded, _pad
+
+__all__ = ["LossParts", "MultiBoxLoss", "hard_negative_mask", "multibox_loss", "smooth_l1"]
+
+
+class LossParts(NamedTuple):
+    """The MultiBox loss and its parts, all already divided by ``N``.
+
+    Attributes:
+        total (Tensor[]): ``conf + alpha * loc``, the scalar to call ``backward()`` on.
+        loc (Tensor[]): location loss, smooth L1 summed over the positives' offsets / N.
+        conf (Tensor[]): confidence loss, cross-entropy summed over positives and hard negatives / N.
+        num_positives (Tensor[]): int64 ``N``, the positive priors of the whole batch.
+    """
+
+    total: Tensor
+    loc: Tensor
+    conf: Tensor
+    num_positives: Tensor
+
+
+def smooth_l1(x: Tensor, beta: float = 1.0) -> Tensor:
+    """Smooth L1 of a difference, elementwise (Fast R-CNN, Girshick 2015, Eq. 3).
+
+    ``0.5 * x**2 / beta`` where ``|x| < beta``, else ``|x| - 0.5 * beta``: quadratic near 0,
+    so the gradient shrinks as the prediction gets close; linear far away, so that a badly
+    wrong box cannot produce a huge gradient as L2 would.
+
+    Args:
+        x (Tensor[...]): differences, e.g. predicted minus target offsets.
+        beta (float): where the quadratic part turns linear, > 0.
+
+    Returns:
+        Tensor[...]: the loss of each element (no reduction).
+
+    Example:
+        >>> smooth_l1(torch.tensor([0.5, -2.0]))  # 0.5 * 0.5**2 = 0.125; 2 - 0.5 = 1.5
+        tensor([0.1250, 1.5000])
+    """
+    check_tensor("x", x, floating=True)
+    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a finite number > 0; got {beta!r}")
+    absolute = x.abs()
+    return torch.where(absolute < beta, 0.5 * x * x / beta, absolute - 0.5 * beta)
+
+
+def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float) -> Tensor:
+    negative = ~positive
+    if math.isinf(neg_pos_ratio):
+        return negative
+    num_positives = positive.sum(dim=1)  # [B]
+    num_kept = torch.minimum((num_positives * neg_pos_ratio).floor().long(), negative.sum(dim=1))  # [B]
+    # positives get -inf so that they sort after every negative and are never kept
+    ranked_loss = conf_loss.detach().masked_fill(positive, float("-inf"))  # [B, P]
+    order = ranked_loss.argsort(dim=1, descending=True, stable=True)  # [B, P], prior index by rank
+    # the inverse permutation: rank[b, order[b, r]] = r gives each prior its rank
+    rank = torch.empty_like(order).scatter_(1, order, torch.arange(order.shape[1], device=order.device).expand_as(order))
+    return (rank < num_kept.unsqueeze(1)) & negative  # [B, P]
+
+
+def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
+    """The hard negatives: per image, the negatives with the highest confidence loss.
+
+    Image ``b`` keeps ``min(floor(neg_pos_ratio * P_b), negatives_b)`` negatives, where
+    ``P_b`` is its number of positives; ties are broken by the lower prior index. A positive
+    is never kept, even when ``neg_pos_ratio * P_b`` exceeds the number of negatives.
+
+    Args:
+        conf_loss (Tensor[B, P]): confidence loss of every prior (its gradient is not used).
+        positive (Tensor[B, P]): bool, True for the positive priors.
+        neg_pos_ratio (float): negatives kept per positive, >= 0; ``math.inf`` keeps all.
+
+    Returns:
+        Tensor[B, P]: bool, True for the kept negatives.
+
+    Example:
+        >>> loss = torch.tensor([[0.1, 5.0, 0.7, 0.3, 0.9, 0.2]])
+        >>> positive = torch.tensor([[False, True, False, False, False, False]])
+        >>> hard_negative_mask(loss, positive, neg_pos_ratio=3)  # 1 positive: 3 negatives, 0.9, 0.7, 0.3
+        tensor([[False, False,  True,  True,  True, False]])
+    """
+    check_tensor("conf_loss", conf_loss, ndim=2, floating=True, expected="of shape [B, P]")
+    check_tensor("positive", positive, ndim=2, expected="of shape [B, P]")
+    if positive.dtype != torch.bool or positive.shape != conf_loss.shape:
+        raise ValueError(
+            f"positive must be a bool tensor shaped like conf_loss {shape_str(conf_loss)}; "
+            f"got {positive.dtype} of shape {shape_str(positive)}"
+        )
+    check_same_device(conf_loss=conf_loss, positive=positive)
+    return _hard_negative_mask(conf_loss, positive, check_neg_pos_ratio(neg_pos_ratio))
+
+
+def _check_alpha(alpha: float) -> float:
+    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    return float(alpha)
+
+
+def multibox_loss(
+    predicted_locs: Tensor,
+    predicted_scores: Tensor,
+    boxes: Sequence[Tensor],
+    labels: Sequence[Tensor],
+    priors_cxcy: Tensor,
+    *,
+    threshold: float = 0.5,
+    neg_pos_ratio: float = 3,
+    alpha: float = 1.0,
+    variances: Sequence[float] = (0.1, 0.2),
+    unique: bool = True,
+) -> LossParts:
+    """The MultiBox loss of a batch, with its parts.
+
+    The four steps of the computation, for the whole batch at once:
+
+    1. match every prior to a GT or to the background (:mod:`ssd_course.matching`);
+    2. location loss: smooth L1 between the predicted offsets and the encoded GT of each
+       positive -- negatives have no box to regress to;
+    3. confidence loss: softmax cross-entropy of every prior against its matched class;
+    4. hard negative mining: keep the positives and, per image, the negatives with the
+       highest confidence loss; sum, and divide both sums by ``N``.
+
+    Args:
+        predicted_locs (Tensor[B, P, 4]): predicted offsets.
+        predicted_scores (Tensor[B, P, C]): class logits; class 0 is background.
+        boxes (list[Tensor[G_b, 4]]): GT boxes of each image, fractional xyxy; ``G_b`` may be 0.
+        labels (list[Tensor[G_b]]): GT class labels of each image, integers 1..C-1.
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+        threshold (float): matching threshold of principle 2, in (0, 1].
+        neg_pos_ratio (float): negatives kept per positive, >= 0; ``math.inf`` keeps all.
+        alpha (float): weight of the location loss, >= 0.
+        variances (tuple[float, float]): offset divisors (see :func:`ssd_course.encoding.encode`).
+        unique (bool): distinct best priors for principle 1 (see :func:`ssd_course.matching.principle1`).
+
+    Returns:
+        LossParts: ``total``, ``loc``, ``conf`` and ``num_positives``. When ``N = 0`` the three
+        losses are exactly 0 and ``total.backward()`` gives zero gradients.
+
+    Raises:
+        ValueError: for inconsistent shapes, bad GT boxes or labels, out-of-range
+            parameters or tensors on different devices (naming image and box).
+
+    Example:
+        >>> priors_cxcy = torch.tensor([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0]])
+        >>> locs, scores = torch.zeros(1, 2, 4), torch.zeros(1, 2, 3)  # C = 3: log(3) per prior
+        >>> parts = multibox_loss(locs, scores, [torch.tensor([[0.0, 0.0, 0.5, 1.0]])],
+        ...                       [torch.tensor([2])], priors_cxcy)
+        >>> parts.num_positives, round(parts.conf.item(), 4)  # (log 3 + log 3) / 1
+        (tensor(1), 2.1972)
+    """
+    # 0. check everything once, up front
+    check_tensor("predicted_locs", predicted_locs, ndim=3, last_dim=4, floating=True, expected="of shape [B, P, 4]")
+    check_tensor("predicted_scores", predicted_scores, ndim=3, floating=True, expected="of shape [B, P, C]")
+    priors_cxcy = check_priors(priors_cxcy)
+    B, P, C = predicted_scores.shape
+    if predicted_locs.shape[:2] != predicted_scores.shape[:2] or P != priors_cxcy.shape[0]:
+        raise ValueError(
+            f"predicted_locs [B, P, 4] and predicted_scores [B, P, C] must agree on B and on P = "
+            f"{priors_cxcy.shape[0]} (the number of priors); got {shape_str(predicted_locs)} and "
+            f"{shape_str(predicted_scores)}"
+        )
+    if C < 2:
+        raise ValueError(f"predicted_scores must have C >= 2 classes (background and one object class); got C = {C}")
+    threshold = check_threshold(threshold)
+    neg_pos_ratio = check_neg_pos_ratio(neg_pos_ratio)
+    alpha = _check_alpha(alpha)
+    variances = check_variances(variances)
+    check_same_device(predicted_locs=predicted_locs, predicted_scores=predicted_scores, priors_cxcy=priors_cxcy)
+    all_boxes, all_labels, counts = check_gt_lists(
+        boxes, labels, batch_size=B, num_classes=C, device=predicted_locs.device
+    )
+    # half-precision predictions (autocast) are upcast: log-softmax and log sizes need float32
+    dtype = torch.promote_types(predicted_locs.dtype, torch.float32)
+
+    # 1. match priors and GT boxes, all images at once
+    gt_boxes, gt_labels, gt_valid = _pad(all_boxes.to(dtype), all_labels, counts)  # [B, G_max, 4], [B, G_max]
+    priors_cxcy = priors_cxcy.to(dtype)
+    match: Match = _match_padded(gt_boxes, gt_labels, gt_valid, priors_cxcy, threshold, unique)
+    positive = match.gt_index >= 0  # [B, P]
+    num_positives = positive.sum()
+
+    # 2. location loss of the positives; unmatched priors gather a padding or GT box whose
+    # (finite) targets are discarded by the mask
+    matched_boxes = gt_boxes.gather(1, match.gt_index.clamp(min=0).unsqueeze(-1).expand(B, P, 4))  # [B, P, 4]
+    loc_targets = _encode(matched_boxes, priors_cxcy, variances)  # [B, P, 4]
+    loc_per_prior = smooth_l1(predicted_locs.to(dtype) - loc_targets).sum(dim=-1)  # [B, P]
+    loc_sum = torch.where(positive, loc_per_prior, 0.0).sum()
+
+    # 3. confidence loss of every prior against its matched class (background for negatives)
+    scores = predicted_scores.to(dtype)
+    conf_per_prior = F.cross_entropy(scores.reshape(B * P, C), match.labels.reshape(B * P), reduction="none")
+    conf_per_prior = conf_per_prior.reshape(B, P)  # [B, P]
+
+    # 4. hard negative mining: positives plus the hardest negatives of each image
+    hard_negative = _hard_negative_mask(conf_per_prior, positive, neg_pos_ratio)  # [B, P]
+    conf_sum = torch.where(positive | hard_negative, conf_per_prior, 0.0).sum()
+
+    # N = 0 means both sums are over empty sets: dividing by max(N, 1) gives exactly 0
+    n = num_positives.clamp(min=1).to(dtype)
+    loc, conf = loc_sum / n, conf_sum / n
+    return LossParts(total=conf + alpha * loc, loc=loc, conf=conf, num_positives=num_positives)
+
+
+class MultiBoxLoss(nn.Module):
+    """The MultiBox loss as a module, called like the study guide's ``MultiBoxLoss``.
+
+    The priors are a buffer: ``MultiBoxLoss(priors_cxcy).to(device)`` moves them.
+
+    Args:
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+        threshold (float): matching threshold of principle 2, in (0, 1].
+        neg_pos_ratio (float): negatives kept per positive, >= 0; ``math.inf`` keeps all.
+        alpha (float): weight of the location loss, >= 0.
+        variances (tuple[float, float]): offset divisors.
+        unique (bool): distinct best priors for principle 1.
+
+    Example:
+        >>> from ssd_course.priors import tiny_detector_priors
+        >>> criterion = MultiBoxLoss(tiny_detector_priors())
+        >>> locs, scores = torch.zeros(2, 441, 4), torch.zeros(2, 441, 5)
+        >>> boxes = [torch.tensor([[0.1, 0.1, 0.5, 0.6]]), torch.tensor([[0.3, 0.2, 0.9, 0.8]])]
+        >>> loss = criterion(locs, scores, boxes, [torch.tensor([1]), torch.tensor([4])])
+        >>> loss.shape
+        torch.Size([])
+    """
+
+    priors_cxcy: Tensor
+
+    def __init__(
+        self,
+        priors_cxcy: Tensor,
+        threshold: float = 0.5,
+        neg_pos_ratio: float = 3,
+        alpha: float = 1.0,
+        variances: Sequence[float] = (0.1, 0.2),
+        unique: bool = True,
+    ) -> None:
+        super().__init__()
+        self.register_buffer("priors_cxcy", check_priors(priors_cxcy).detach().clone(), persistent=False)
+        self.threshold = check_threshold(threshold)
+        self.neg_pos_ratio = check_neg_pos_ratio(neg_pos_ratio)
+        self.alpha = _check_alpha(alpha)
+        self.variances = check_variances(variances)
+        self.unique = bool(unique)
+
+    def parts(
+        self, predicted_locs: Tensor, predicted_scores: Tensor, boxes: Sequence[Tensor], labels: Sequence[Tensor]
+    ) -> LossParts:
+        """The loss and its parts (see :func:`multibox_loss`)."""
+        return multibox_loss(
+            predicted_locs, predicted_scores, boxes, labels, self.priors_cxcy,
+            threshold=self.threshold, neg_pos_ratio=self.neg_pos_ratio, alpha=self.alpha,
+            variances=self.variances, unique=self.unique,
+        )
+
+    def forward(
+        self, predicted_locs: Tensor, predicted_scores: Tensor, boxes: Sequence[Tensor], labels: Sequence[Tensor]
+    ) -> Tensor:
+        """The scalar total loss.
+
+        Args:
+            predicted_locs (Tensor[B, P, 4]): predicted offsets.
+            predicted_scores (Tensor[B, P, C]): class logits.
+            boxes (list[Tensor[G_b, 4]]): GT boxes of each image, fractional xyxy.
+            labels (list[Tensor[G_b]]): GT class labels of each image, 1..C-1.
+
+        Returns:
+            Tensor[]: ``(L_conf + alpha * L_loc) / N``.
+        """
+        return self.parts(predicted_locs, predicted_scores, boxes, labels).total
+
+    def extra_repr(self) -> str:
+        return (
+            f"num_priors={self.priors_cxcy.shape[0]}, threshold={self.threshold}, "
+            f"neg_pos_ratio={self.neg_pos_ratio}, alpha={self.alpha}, variances={self.variances}, "
+            f"unique={self.unique}"
+        )

@@ -1,0 +1,361 @@
+"""Matching GT boxes (真实框) to prior boxes (先验框) (notebook 03).
+
+Before a loss can be computed, every prior must be told what it should predict: one GT box
+(the prior is a *positive* sample, 正样本) or the background (a *negative* sample, 负样本).
+SSD (Liu et al. 2016, section 2.2) matches with two principles:
+
+1. **Principle 1** -- from each GT, its best prior: the prior with the highest IoU with that
+   GT is matched to it, whatever the IoU, so that every GT is learned by at least one prior.
+   Two GTs may have the same best prior; with ``unique=True`` we match greedily -- repeatedly
+   the highest-IoU pair among the still-free GTs and still-free priors -- so every GT gets
+   a distinct prior. ``unique=False`` is the classic indexed assignment, where the GT with
+   the higher index silently takes the shared prior and the other may end up with none.
+2. **Principle 2** -- from each remaining prior, its best GT: the prior is matched to the GT
+   with which it has the highest IoU, if that IoU is >= ``threshold`` (usually 0.5).
+
+Principle 1 always wins: a prior forced onto a GT by principle 1 keeps that GT even when
+its IoU with another GT is higher and above the threshold.
+
+The batched functions work on a padded batch: ``[B, G_max, P]`` IoU with a mask of the real
+GT slots. No loop runs over images or priors; principle 1's greedy assignment loops over
+the ``G_max`` GT slots only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from ssd_course._validate import (
+    check_gt_boxes,
+    check_gt_labels,
+    check_gt_lists,
+    check_priors,
+    check_same_device,
+    check_tensor,
+    check_threshold,
+)
+from ssd_course.boxes import box_iou, cxcywh_to_xyxy
+
+__all__ = [
+    "BACKGROUND",
+    "UNMATCHED",
+    "Match",
+    "assign",
+    "gt_prior_iou",
+    "match_priors",
+    "match_priors_batch",
+    "pad_ground_truth",
+    "principle1",
+    "principle2",
+]
+
+BACKGROUND = 0
+UNMATCHED = -1
+
+
+class Match(NamedTuple):
+    """What each prior should predict, as decided by the two matching principles.
+
+    Shapes are ``[P]`` for one image (:func:`match_priors`) and ``[B, P]`` for a batch
+    (:func:`match_priors_batch`).
+
+    Attributes:
+        labels (Tensor[..., P]): int64 class of the matched GT; ``BACKGROUND`` (0) if none.
+        gt_index (Tensor[..., P]): int64 index of the matched GT in its image; ``UNMATCHED`` (-1) if none.
+        iou (Tensor[..., P]): IoU with the matched GT, or with the best GT when unmatched
+            (0 in an image without GT).
+        principle (Tensor[..., P]): int64 1 or 2, the principle that made the match; 0 if unmatched.
+    """
+
+    labels: Tensor
+    gt_index: Tensor
+    iou: Tensor
+    principle: Tensor
+
+
+def gt_prior_iou(gt_boxes: Tensor, priors_cxcy: Tensor) -> Tensor:
+    """IoU of every GT box with every prior.
+
+    Args:
+        gt_boxes (Tensor[..., G, 4]): GT boxes as (x1, y1, x2, y2).
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+
+    Returns:
+        Tensor[..., G, P]: the IoU matrix.
+
+    Example:
+        >>> gt_prior_iou(torch.tensor([[0.0, 0.0, 0.5, 0.5]]), torch.tensor([[0.25, 0.25, 0.5, 0.5]]))
+        tensor([[1.]])
+    """
+    check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4]")
+    return box_iou(gt_boxes, cxcywh_to_xyxy(priors_cxcy))
+
+
+def _gt_valid(iou: Tensor, gt_valid: Tensor | None) -> Tensor:
+    check_tensor("iou", iou, floating=True, expected="of shape [..., G, P]")
+    if iou.dim() < 2:
+        raise ValueError(f"iou must have shape [..., G, P]; got shape {list(iou.shape)}")
+    if gt_valid is None:
+        return torch.ones(iou.shape[:-1], dtype=torch.bool, device=iou.device)
+    if gt_valid.dtype != torch.bool or gt_valid.shape != iou.shape[:-1]:
+        raise ValueError(
+            f"gt_valid must be a bool tensor of shape {list(iou.shape[:-1])} (iou without its last "
+            f"dimension); got {gt_valid.dtype} of shape {list(gt_valid.shape)}"
+        )
+    return gt_valid
+
+
+def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None) -> Tensor:
+    """Principle 1: the prior each GT is forced onto, its best prior.
+
+    With ``unique=True`` the GTs get distinct priors: repeatedly take the highest-IoU
+    (GT, prior) pair among the GTs and priors not taken yet. When no two GTs share a best
+    prior, this is exactly each GT's argmax. With ``unique=False`` each GT simply takes its
+    argmax, and several GTs may name the same prior (see :func:`assign` for who wins).
+
+    Args:
+        iou (Tensor[..., G, P]): IoU of GTs with priors.
+        unique (bool): give every GT a distinct prior (greedy) or its plain argmax.
+        gt_valid (Tensor[..., G] | None): bool mask of the real GT slots of a padded batch.
+
+    Returns:
+        Tensor[..., G]: int64 prior index per GT; ``UNMATCHED`` for padding slots (and, with
+        ``unique=True``, for GTs left over when there are more GTs than priors).
+
+    Example:
+        >>> iou = torch.tensor([[0.9, 0.5, 0.0],
+        ...                     [0.8, 0.7, 0.0]])  # both GTs prefer prior 0
+        >>> principle1(iou, unique=False)
+        tensor([0, 0])
+        >>> principle1(iou)  # greedy: GT 0 takes prior 0 (0.9), then GT 1 takes prior 1 (0.7)
+        tensor([0, 1])
+    """
+    gt_valid = _gt_valid(iou, gt_valid)
+    *lead, G, P = iou.shape
+    flat = iou.reshape(-1, G, P)  # [B, G, P]
+    valid = gt_valid.reshape(-1, G)  # [B, G]
+    B = flat.shape[0]
+    if G == 0 or P == 0:
+        return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
+    if not unique:
+        best = flat.argmax(dim=2)  # [B, G]
+        return torch.where(valid, best, UNMATCHED).reshape(*lead, G)
+    # padding slots and taken GTs/priors are set to -inf so that they are never picked again
+    work = flat.masked_fill(~valid.unsqueeze(-1), float("-inf"))  # [B, G, P]
+    forced = torch.full((B, G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
+    images = torch.arange(B, device=iou.device)  # [B]
+    for _ in range(min(G, P)):  # every step matches one GT in every image that has one left
+        best_pair = work.reshape(B, G * P).argmax(dim=1)  # [B], the first of equal maxima
+        best_value = work.reshape(B, G * P).gather(1, best_pair.unsqueeze(1)).squeeze(1)  # [B]
+        gt, prior = best_pair // P, best_pair % P  # [B], [B]
+        active = best_value > float("-inf")  # [B], False once an image has no free GT left
+        forced[images, gt] = torch.where(active, prior, forced[images, gt])
+        work[images, gt, :] = float("-inf")
+        work[images, :, prior] = float("-inf")
+    return forced.reshape(*lead, G)
+
+
+def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """Principle 2: every prior takes its best GT if their IoU is >= ``threshold``.
+
+    Args:
+        iou (Tensor[..., G, P]): IoU of GTs with priors.
+        threshold (float): minimum IoU, in (0, 1].
+        gt_valid (Tensor[..., G] | None): bool mask of the real GT slots of a padded batch.
+
+    Returns:
+        (Tensor[..., P], Tensor[..., P]): the int64 index of each prior's best GT, or
+        ``UNMATCHED`` when its IoU is below the threshold; and that best IoU (0 without GT).
+
+    Example:
+        >>> iou = torch.tensor([[0.6, 0.3, 0.0],
+        ...                     [0.7, 0.1, 0.55]])
+        >>> principle2(iou, 0.5)
+        (tensor([ 1, -1,  1]), tensor([0.7000, 0.3000, 0.5500]))
+    """
+    threshold = check_threshold(threshold)
+    gt_valid = _gt_valid(iou, gt_valid)
+    *lead, G, P = iou.shape
+    if G == 0:
+        return (
+            torch.full((*lead, P), UNMATCHED, dtype=torch.long, device=iou.device),
+            iou.new_zeros((*lead, P)),
+        )
+    best_iou, best_gt = iou.masked_fill(~gt_valid.unsqueeze(-1), -1.0).max(dim=-2)  # [..., P] each
+    gt_index = torch.where(best_iou >= threshold, best_gt, UNMATCHED)  # [..., P]
+    return gt_index, best_iou.clamp(min=0)
+
+
+def assign(
+    iou: Tensor, threshold: float = 0.5, unique: bool = True, gt_valid: Tensor | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Both principles together: principle 2 first, then principle 1 written over it.
+
+    Writing principle 1 last is what makes it win. With ``unique=False`` two GTs may force
+    the same prior; the higher GT index wins (deterministically), as in the classic
+    indexed assignment ``gt_index[best_prior] = arange(G)`` where the last write stays.
+
+    Args:
+        iou (Tensor[..., G, P]): IoU of GTs with priors.
+        threshold (float): principle 2's minimum IoU, in (0, 1].
+        unique (bool): distinct best priors for principle 1 (see :func:`principle1`).
+        gt_valid (Tensor[..., G] | None): bool mask of the real GT slots of a padded batch.
+
+    Returns:
+        (Tensor[..., P], Tensor[..., P], Tensor[..., P]): ``gt_index`` (int64, ``UNMATCHED``
+        if none), ``principle`` (int64 1, 2, or 0 if unmatched) and the IoU of each prior
+        with its GT (with its best GT when unmatched).
+
+    Example:
+        >>> iou = torch.tensor([[0.40, 0.55, 0.0],
+        ...                     [0.10, 0.80, 0.0]])
+        >>> gt_index, principle, _ = assign(iou, 0.5)
+        >>> gt_index, principle  # prior 0 is GT 0's best prior: principle 1, although IoU 0.4 < 0.5
+        (tensor([ 0,  1, -1]), tensor([1, 1, 0]))
+    """
+    gt_valid = _gt_valid(iou, gt_valid)
+    gt_index, best_iou = principle2(iou, threshold, gt_valid)  # [..., P] each
+    G = iou.shape[-2]
+    if G == 0:
+        return gt_index, torch.zeros_like(gt_index), best_iou
+    forced_prior = principle1(iou, unique, gt_valid)  # [..., G]
+    gt_ids = torch.arange(G, device=iou.device).expand_as(forced_prior)  # [..., G]
+    # for each prior, the highest GT index forced onto it (UNMATCHED if none): a scatter
+    # with 'amax' gives the classic "last write wins" without depending on write order
+    forced_gt = torch.full_like(gt_index, UNMATCHED).scatter_reduce(
+        -1, forced_prior.clamp(min=0), torch.where(forced_prior >= 0, gt_ids, UNMATCHED), reduce="amax"
+    )  # [..., P]
+    by_principle1 = forced_gt >= 0
+    gt_index = torch.where(by_principle1, forced_gt, gt_index)  # [..., P]
+    matched = gt_index >= 0
+    principle = torch.where(by_principle1, 1, torch.where(matched, 2, 0))  # [..., P]
+    matched_iou = iou.gather(-2, gt_index.clamp(min=0).unsqueeze(-2)).squeeze(-2)  # [..., P]
+    return gt_index, principle, torch.where(matched, matched_iou, best_iou)
+
+
+def _pad(all_boxes: Tensor, all_labels: Tensor, counts: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
+    """Scatter concatenated GTs into padded ``[B, G_max, ...]`` tensors and a validity mask.
+
+    Padding slots hold the whole-image box (0, 0, 1, 1) and the background label, so that
+    any arithmetic done on them stays finite. There is at least one slot, so that a batch
+    without any GT box needs no special case.
+    """
+    B, G_max = len(counts), max(max(counts, default=0), 1)
+    device = all_boxes.device
+    valid = torch.arange(G_max, device=device) < torch.tensor(counts, device=device).unsqueeze(1)  # [B, G_max]
+    boxes = all_boxes.new_tensor([0.0, 0.0, 1.0, 1.0]).repeat(B, G_max, 1)  # [B, G_max, 4]
+    labels = all_labels.new_full((B, G_max), BACKGROUND)  # [B, G_max]
+    boxes[valid] = all_boxes  # row-major order of the mask = order of the concatenation
+    labels[valid] = all_labels
+    return boxes, labels, valid
+
+
+def pad_ground_truth(boxes: Sequence[Tensor], labels: Sequence[Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+    """Stack per-image GT lists of different lengths into padded batch tensors.
+
+    Args:
+        boxes (list[Tensor[G_b, 4]]): GT boxes of each image, fractional xyxy.
+        labels (list[Tensor[G_b]]): GT class labels of each image, 1..C-1.
+
+    Returns:
+        (Tensor[B, G_max, 4], Tensor[B, G_max], Tensor[B, G_max]): boxes (padding: the
+        whole image), int64 labels (padding: 0) and the bool mask of real GT slots;
+        ``G_max = max(1, max_b G_b)``.
+
+    Example:
+        >>> b, l, valid = pad_ground_truth([torch.tensor([[0.1, 0.1, 0.3, 0.4]]), torch.zeros(0, 4)],
+        ...                                [torch.tensor([3]), torch.zeros(0, dtype=torch.long)])
+        >>> valid
+        tensor([[ True],
+                [False]])
+    """
+    all_boxes, all_labels, counts = check_gt_lists(boxes, labels)
+    return _pad(all_boxes, all_labels, counts)
+
+
+def _match_padded(
+    gt_boxes: Tensor, gt_labels: Tensor, gt_valid: Tensor, priors_cxcy: Tensor, threshold: float, unique: bool
+) -> Match:
+    """:func:`match_priors_batch` on already padded, validated tensors."""
+    iou = gt_prior_iou(gt_boxes, priors_cxcy)  # [B, G_max, P]
+    gt_index, principle, matched_iou = assign(iou, threshold, unique, gt_valid)  # [B, P] each
+    labels = gt_labels.gather(1, gt_index.clamp(min=0))  # [B, P]
+    labels = torch.where(gt_index >= 0, labels, BACKGROUND)
+    return Match(labels=labels, gt_index=gt_index, iou=matched_iou, principle=principle)
+
+
+def match_priors_batch(
+    boxes: Sequence[Tensor],
+    labels: Sequence[Tensor],
+    priors_cxcy: Tensor,
+    threshold: float = 0.5,
+    unique: bool = True,
+) -> Match:
+    """Match the priors of a whole batch at once.
+
+    Args:
+        boxes (list[Tensor[G_b, 4]]): GT boxes of each image, fractional xyxy; ``G_b`` may be 0.
+        labels (list[Tensor[G_b]]): GT class labels of each image, integers 1..C-1.
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+        threshold (float): principle 2's minimum IoU, in (0, 1].
+        unique (bool): give every GT a distinct prior (see :func:`principle1`).
+
+    Returns:
+        Match: ``labels``, ``gt_index``, ``iou`` and ``principle``, each ``[B, P]``.
+
+    Raises:
+        ValueError: for lists of different lengths, wrong shapes or dtypes, boxes that are
+            not finite, not fractional or with x2 <= x1 or y2 <= y1, labels < 1, a threshold
+            outside (0, 1], or tensors on different devices (naming image and box).
+
+    Example:
+        >>> priors_cxcy = torch.tensor([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0]])
+        >>> m = match_priors_batch([torch.tensor([[0.0, 0.0, 0.6, 1.0]]), torch.zeros(0, 4)],
+        ...                        [torch.tensor([7]), torch.zeros(0, dtype=torch.long)], priors_cxcy)
+        >>> m.labels  # image 1 has no GT: all background
+        tensor([[7, 0],
+                [0, 0]])
+    """
+    threshold = check_threshold(threshold)
+    priors_cxcy = check_priors(priors_cxcy)
+    all_boxes, all_labels, counts = check_gt_lists(boxes, labels, device=priors_cxcy.device)
+    return _match_padded(*_pad(all_boxes, all_labels, counts), priors_cxcy, threshold, unique)
+
+
+def match_priors(
+    boxes: Tensor, labels: Tensor, priors_cxcy: Tensor, threshold: float = 0.5, unique: bool = True
+) -> Match:
+    """Match the priors of one image to its GT boxes with the two principles.
+
+    Args:
+        boxes (Tensor[G, 4]): GT boxes, fractional xyxy; ``G`` may be 0.
+        labels (Tensor[G]): GT class labels, integers 1..C-1.
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+        threshold (float): principle 2's minimum IoU, in (0, 1].
+        unique (bool): give every GT a distinct prior (see :func:`principle1`).
+
+    Returns:
+        Match: ``labels``, ``gt_index``, ``iou`` and ``principle``, each ``[P]``.
+
+    Raises:
+        ValueError: as :func:`match_priors_batch`.
+
+    Example:
+        >>> priors_cxcy = torch.tensor([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0], [0.5, 0.5, 1.0, 1.0]])
+        >>> m = match_priors(torch.tensor([[0.0, 0.0, 0.6, 1.0]]), torch.tensor([7]), priors_cxcy)
+        >>> m.labels, m.gt_index, m.principle  # prior 0 is the best (IoU 0.5/0.6); prior 2 has IoU 0.6
+        (tensor([7, 0, 7]), tensor([ 0, -1,  0]), tensor([1, 0, 2]))
+    """
+    threshold = check_threshold(threshold)
+    priors_cxcy = check_priors(priors_cxcy)
+    boxes = check_gt_boxes("boxes", boxes)
+    labels = check_gt_labels("labels", labels, boxes.shape[0])
+    check_same_device(boxes=boxes, labels=labels, priors_cxcy=priors_cxcy)
+    match = _match_padded(boxes.unsqueeze(0), labels.long().unsqueeze(0),
+                          torch.ones(1, boxes.shape[0], dtype=torch.bool, device=boxes.device),
+                          priors_cxcy, threshold, unique)
+    return Match(*(field.squeeze(0) for field in match))
