@@ -56,7 +56,8 @@ def lab(args: argparse.Namespace) -> None:
 
 def test(args: argparse.Namespace) -> None:
     setup(args.cpu)
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    # no MPLBACKEND here: the notebooks' kernels must draw inline as when they were executed
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
     nbval = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg", *notebooks] \
         if notebooks else []
@@ -65,7 +66,8 @@ def test(args: argparse.Namespace) -> None:
 
 def notebooks(args: argparse.Namespace) -> None:
     setup(args.cpu)
-    run(PYTHON, str(ROOT / "tools" / "execute_notebooks.py"), *args.extra, env=dict(os.environ, MPLBACKEND="Agg"))
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    run(PYTHON, str(ROOT / "tools" / "execute_notebooks.py"), *args.extra, env=env)
 
 
 def bench(args: argparse.Namespace) -> None:

@@ -1,0 +1,64 @@
+"""Re-execute the course notebooks in place, top to bottom, each in a fresh kernel.
+
+    python tools/execute_notebooks.py [NOTEBOOK ...]     (default: every notebooks/NN_*.ipynb)
+
+This is how the committed outputs are made (``python3 tasks.py notebooks``). Outputs that
+change from run to run on the same machine must not exist: the notebooks are seeded. The
+only metadata kept is what JupyterLab needs to pick the kernel, so that regenerating a
+notebook changes nothing but what its code printed or drew.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+CELL_TIMEOUT_S = 600
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> None:
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    for cell in nb.cells:
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+        for output in cell.get("outputs", []):
+            output.get("metadata", {}).pop("transient", None)
+
+
+def execute(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_S,
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        store_widget_state=False,
+    )
+    client.execute()
+    strip_volatile(nb)
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str]) -> None:
+    paths = [Path(a).resolve() for a in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    total = 0.0
+    for path in paths:
+        seconds = execute(path)
+        total += seconds
+        print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s", flush=True)
+    print(f"{len(paths)} notebooks in {total:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
