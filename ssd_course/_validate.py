@@ -41,11 +41,11 @@ def check_tensor(
     """Check the type, rank, last dimension and dtype family of ``x``; return it."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor{expected and ' ' + expected}; got {type(x).__name__}")
-    wanted = expected or (f"shape [..., {last_dim}]" if last_dim is not None else "")
+    wanted = expected or (f"of shape [..., {last_dim}]" if last_dim is not None else "")
     if ndim is not None and x.dim() != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions ({wanted}); got shape {shape_str(x)}")
     if last_dim is not None and (x.dim() == 0 or x.shape[-1] != last_dim):
-        raise ValueError(f"{name} must have shape {wanted or f'[..., {last_dim}]'}; got shape {shape_str(x)}")
+        raise ValueError(f"{name} must be a tensor {wanted}; got shape {shape_str(x)}")
     if floating and x.dtype not in _FLOAT_DTYPES:
         raise ValueError(f"{name} must be a floating-point tensor; got dtype {x.dtype}")
     if integer and (x.dtype.is_floating_point or x.dtype.is_complex or x.dtype == torch.bool):
