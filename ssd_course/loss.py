@@ -35,7 +35,7 @@ from ssd_course._validate import (
 from ssd_course.encoding import _encode
 from ssd_course.matching import Match, _match_padded, _pad
 
-__all__ = ["LossParts", "MultiBoxLoss", "hard_negative_mask", "multibox_loss", "smooth_l1"]
+__all__ = ["LossParts", "MultiBoxLoss", "confidence_loss", "hard_negative_mask", "multibox_loss", "smooth_l1"]
 
 
 class LossParts(NamedTuple):
@@ -79,18 +79,68 @@ def smooth_l1(x: Tensor, beta: float = 1.0) -> Tensor:
     return torch.where(absolute < beta, 0.5 * x * x / beta, absolute - 0.5 * beta)
 
 
+def _confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
+    B, P, C = predicted_scores.shape
+    # half-precision logits (autocast) are upcast: the log-softmax needs float32
+    scores = predicted_scores.to(torch.promote_types(predicted_scores.dtype, torch.float32))
+    return F.cross_entropy(scores.reshape(B * P, C), labels.reshape(B * P), reduction="none").reshape(B, P)
+
+
+def confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
+    """Softmax cross-entropy of every prior against its matched class.
+
+    ``-log softmax(scores)[label] = logsumexp(scores) - scores[label]``, computed stably for
+    logits of any size; a negative prior's label is the background, 0.
+
+    Args:
+        predicted_scores (Tensor[B, P, C]): class logits.
+        labels (Tensor[B, P]): int64 matched class of every prior (``Match.labels``).
+
+    Returns:
+        Tensor[B, P]: the loss of each prior, float32 or float64 (no reduction).
+
+    Example:
+        >>> confidence_loss(torch.zeros(1, 2, 4), torch.tensor([[0, 3]]))  # uniform over 4: log 4
+        tensor([[1.3863, 1.3863]])
+    """
+    check_tensor("predicted_scores", predicted_scores, ndim=3, floating=True, expected="of shape [B, P, C]")
+    check_tensor("labels", labels, ndim=2, integer=True, expected="of shape [B, P]")
+    if labels.shape != predicted_scores.shape[:2]:
+        raise ValueError(
+            f"labels must have shape [B, P] = {list(predicted_scores.shape[:2])} like predicted_scores; "
+            f"got {shape_str(labels)}"
+        )
+    check_same_device(predicted_scores=predicted_scores, labels=labels)
+    C = predicted_scores.shape[2]
+    if labels.numel() and (labels.min() < 0 or labels.max() >= C):
+        raise ValueError(f"labels must be classes in 0..{C - 1}; got values from {int(labels.min())} to {int(labels.max())}")
+    return _confidence_loss(predicted_scores, labels.long())
+
+
 def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float) -> Tensor:
     negative = ~positive
-    if math.isinf(neg_pos_ratio):
-        return negative
     num_positives = positive.sum(dim=1)  # [B]
-    num_kept = torch.minimum((num_positives * neg_pos_ratio).floor().long(), negative.sum(dim=1))  # [B]
-    # positives get -inf so that they sort after every negative and are never kept
-    ranked_loss = conf_loss.detach().masked_fill(positive, float("-inf"))  # [B, P]
-    order = ranked_loss.argsort(dim=1, descending=True, stable=True)  # [B, P], prior index by rank
-    # the inverse permutation: rank[b, order[b, r]] = r gives each prior its rank
-    rank = torch.empty_like(order).scatter_(1, order, torch.arange(order.shape[1], device=order.device).expand_as(order))
-    return (rank < num_kept.unsqueeze(1)) & negative  # [B, P]
+    if math.isinf(neg_pos_ratio):
+        # an image without a positive keeps no negative, as with any finite ratio (so N = 0 gives 0)
+        return negative & (num_positives > 0).unsqueeze(1)  # [B, P]
+    # the product in float64, floored exactly as floor(neg_pos_ratio * P_b) in Python
+    num_kept = torch.minimum((num_positives.double() * neg_pos_ratio).floor().long(), negative.sum(dim=1))  # [B]
+    # positives get -inf so that they rank after every negative and are never kept; a NaN
+    # loss ranks first, as in a sort (and makes the total NaN rather than being dropped)
+    loss = conf_loss.detach()
+    ranked_loss = torch.where(positive, float("-inf"), torch.where(loss.isnan(), float("inf"), loss))  # [B, P]
+    # Speed: no full sort of the P losses. What a stable descending sort would keep, the first
+    # num_kept, is: every loss above the num_kept-th largest (the cut-off), then, of the losses
+    # equal to the cut-off, the lowest prior indices until num_kept are taken.
+    k_max = int(num_kept.max()) if num_kept.numel() else 0
+    if k_max == 0:
+        return torch.zeros_like(positive)
+    largest = ranked_loss.topk(k_max, dim=1).values  # [B, k_max], descending
+    cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1]
+    above = ranked_loss > cutoff  # [B, P]
+    tied = ranked_loss == cutoff  # [B, P]
+    places_left = num_kept.unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [B, 1], 0 when num_kept = 0
+    return (above | (tied & (tied.cumsum(dim=1) <= places_left))) & negative  # [B, P]
 
 
 def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
@@ -98,7 +148,8 @@ def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float
 
     Image ``b`` keeps ``min(floor(neg_pos_ratio * P_b), negatives_b)`` negatives, where
     ``P_b`` is its number of positives; ties are broken by the lower prior index. A positive
-    is never kept, even when ``neg_pos_ratio * P_b`` exceeds the number of negatives.
+    is never kept, even when ``neg_pos_ratio * P_b`` exceeds the number of negatives, and an
+    image without a positive keeps no negative, even with ``neg_pos_ratio = math.inf``.
 
     Args:
         conf_loss (Tensor[B, P]): confidence loss of every prior (its gradient is not used).
@@ -214,21 +265,25 @@ def multibox_loss(
     positive = match.gt_index >= 0  # [B, P]
     num_positives = positive.sum()
 
-    # 2. location loss of the positives; unmatched priors gather a padding or GT box whose
-    # (finite) targets are discarded by the mask
-    matched_boxes = gt_boxes.gather(1, match.gt_index.clamp(min=0).unsqueeze(-1).expand(B, P, 4))  # [B, P, 4]
-    loc_targets = _encode(matched_boxes, priors_cxcy, variances)  # [B, P, 4]
-    loc_per_prior = smooth_l1(predicted_locs.to(dtype) - loc_targets).sum(dim=-1)  # [B, P]
-    loc_sum = torch.where(positive, loc_per_prior, 0.0).sum()
+    # 2. location loss of the positives, computed for these N priors alone: negatives have
+    # no box to regress to
+    image_index, prior_index = positive.nonzero(as_tuple=True)  # [N] each
+    matched_boxes = gt_boxes[image_index, match.gt_index[image_index, prior_index]]  # [N, 4]
+    loc_targets = _encode(matched_boxes, priors_cxcy[prior_index], variances)  # [N, 4]
+    loc_sum = smooth_l1(predicted_locs[image_index, prior_index].to(dtype) - loc_targets).sum()
 
-    # 3. confidence loss of every prior against its matched class (background for negatives)
-    scores = predicted_scores.to(dtype)
-    conf_per_prior = F.cross_entropy(scores.reshape(B * P, C), match.labels.reshape(B * P), reduction="none")
-    conf_per_prior = conf_per_prior.reshape(B, P)  # [B, P]
+    # 3. confidence loss of every prior against its matched class (background for negatives).
+    # Speed: without gradient, as it only ranks the negatives; see step 4
+    with torch.no_grad():
+        conf_per_prior = _confidence_loss(predicted_scores.to(dtype), match.labels)  # [B, P]
 
-    # 4. hard negative mining: positives plus the hardest negatives of each image
+    # 4. hard negative mining: positives plus the hardest negatives of each image; their loss
+    # is computed again, with its gradient, for these kept priors alone (about 4N of B * P),
+    # so that the backward pass of the softmax does not run over every prior
     hard_negative = _hard_negative_mask(conf_per_prior, positive, neg_pos_ratio)  # [B, P]
-    conf_sum = torch.where(positive | hard_negative, conf_per_prior, 0.0).sum()
+    kept = positive | hard_negative  # [B, P]
+    kept_scores = predicted_scores[kept].to(dtype)  # [K, C]
+    conf_sum = _confidence_loss(kept_scores.unsqueeze(0), match.labels[kept].unsqueeze(0)).sum()
 
     # N = 0 means both sums are over empty sets: dividing by max(N, 1) gives exactly 0
     n = num_positives.clamp(min=1).to(dtype)

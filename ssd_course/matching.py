@@ -45,6 +45,7 @@ __all__ = [
     "UNMATCHED",
     "Match",
     "assign",
+    "count_matches",
     "gt_prior_iou",
     "match_priors",
     "match_priors_batch",
@@ -141,11 +142,35 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
     B = flat.shape[0]
     if G == 0 or P == 0:
         return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
+    best_iou, best = flat.max(dim=2)  # [B, G] each, the first of equal maxima
+    forced = torch.where(valid, best, UNMATCHED)  # [B, G]
     if not unique:
-        best = flat.argmax(dim=2)  # [B, G]
-        return torch.where(valid, best, UNMATCHED).reshape(*lead, G)
+        return forced.reshape(*lead, G)
+    # Speed: when no two GTs of an image share a best prior (almost always), the greedy
+    # assignment gives every GT its own argmax -- the highest pair is always some GT's best,
+    # and taking it removes no other GT's best prior -- so only the images where a prior is
+    # claimed twice run the greedy loop (as do rows whose best is -inf or NaN, never an IoU)
+    claims = torch.zeros(B, P, dtype=torch.long, device=iou.device).scatter_add_(1, best, valid.long())  # [B, P]
+    odd_row = valid & ~(best_iou > float("-inf"))  # [B, G]
+    contested = (claims > 1).any(dim=1) | odd_row.any(dim=1)  # [B]
+    if contested.any():
+        forced[contested] = _greedy_best_priors(flat[contested], valid[contested])
+    return forced.reshape(*lead, G)
+
+
+def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
+    """Principle 1 with distinct priors: repeatedly the highest (free GT, free prior) pair.
+
+    Args:
+        iou (Tensor[B, G, P]): IoU of GTs with priors, ``G >= 1``, ``P >= 1``.
+        valid (Tensor[B, G]): bool mask of the real GT slots.
+
+    Returns:
+        Tensor[B, G]: int64 prior index per GT, ``UNMATCHED`` for padding and left-over GTs.
+    """
+    B, G, P = iou.shape
     # padding slots and taken GTs/priors are set to -inf so that they are never picked again
-    work = flat.masked_fill(~valid.unsqueeze(-1), float("-inf"))  # [B, G, P]
+    work = iou.masked_fill(~valid.unsqueeze(-1), float("-inf"))  # [B, G, P]
     forced = torch.full((B, G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
     images = torch.arange(B, device=iou.device)  # [B]
     for _ in range(min(G, P)):  # every step matches one GT in every image that has one left
@@ -156,7 +181,7 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
         forced[images, gt] = torch.where(active, prior, forced[images, gt])
         work[images, gt, :] = float("-inf")
         work[images, :, prior] = float("-inf")
-    return forced.reshape(*lead, G)
+    return forced
 
 
 def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -355,7 +380,31 @@ def match_priors(
     boxes = check_gt_boxes("boxes", boxes)
     labels = check_gt_labels("labels", labels, boxes.shape[0])
     check_same_device(boxes=boxes, labels=labels, priors_cxcy=priors_cxcy)
-    match = _match_padded(boxes.unsqueeze(0), labels.long().unsqueeze(0),
-                          torch.ones(1, boxes.shape[0], dtype=torch.bool, device=boxes.device),
-                          priors_cxcy, threshold, unique)
+    # padded like a batch of one image, so that G = 0 gets a (masked) slot like in match_priors_batch
+    match = _match_padded(*_pad(boxes, labels.long(), [boxes.shape[0]]), priors_cxcy, threshold, unique)
     return Match(*(field.squeeze(0) for field in match))
+
+
+def count_matches(match: Match, num_gt: int) -> Tensor:
+    """How many priors each GT got, by principle 1 and by principle 2.
+
+    Args:
+        match (Match): a match of one image (fields ``[P]``) or of a batch (``[B, P]``).
+        num_gt (int): ``G``, the number of GT boxes (``G_max`` for a batch).
+
+    Returns:
+        Tensor[..., G, 2]: int64 counts; ``[..., g, 0]`` by principle 1, ``[..., g, 1]`` by
+        principle 2. A GT whose two counts are 0 has been lost.
+
+    Example:
+        >>> m = Match(labels=torch.tensor([1, 1, 0, 2]), gt_index=torch.tensor([0, 0, -1, 1]),
+        ...           iou=torch.zeros(4), principle=torch.tensor([1, 2, 0, 1]))
+        >>> count_matches(m, 3)  # GT 2 got no prior
+        tensor([[1, 1],
+                [1, 0],
+                [0, 0]])
+    """
+    matched = match.gt_index >= 0  # [..., P]
+    slot = match.gt_index.clamp(min=0) * 2 + (match.principle - 1).clamp(min=0)  # [..., P], 2 slots per GT
+    counts = torch.zeros((*match.gt_index.shape[:-1], num_gt * 2), dtype=torch.long, device=matched.device)
+    return counts.scatter_add_(-1, slot, matched.long()).reshape(*match.gt_index.shape[:-1], num_gt, 2)

@@ -1,0 +1,429 @@
+"""Tests of ssd_course.matching: hand-checked matches, loop references, properties.
+
+Most hand cases use five priors whose IoU with simple boxes is easy to work out: the four
+quarters of the image and the whole image.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from torch.testing import assert_close
+
+from ssd_course.boxes import box_iou, cxcywh_to_xyxy, xyxy_to_cxcywh
+from ssd_course.matching import (
+    BACKGROUND,
+    UNMATCHED,
+    Match,
+    assign,
+    gt_prior_iou,
+    match_priors,
+    match_priors_batch,
+    principle1,
+    principle2,
+)
+from ssd_course.priors import ssd300_priors, tiny_detector_priors
+from tests.helpers import DEVICES, DTYPES, random_boxes
+from tests.reference_loss import match_loop
+
+QUARTERS_AND_WHOLE = [
+    [0.25, 0.25, 0.5, 0.5],  # prior 0: xyxy (0, 0, 0.5, 0.5), top-left quarter, area 0.25
+    [0.75, 0.25, 0.5, 0.5],  # prior 1: (0.5, 0, 1, 0.5), top-right quarter
+    [0.25, 0.75, 0.5, 0.5],  # prior 2: (0, 0.5, 0.5, 1), bottom-left quarter
+    [0.75, 0.75, 0.5, 0.5],  # prior 3: (0.5, 0.5, 1, 1), bottom-right quarter
+    [0.5, 0.5, 1.0, 1.0],  # prior 4: (0, 0, 1, 1), the whole image, area 1
+]
+
+
+
+def needs_cuda(test):
+    """Mark a test ``cuda`` and skip it without a CUDA GPU."""
+    return pytest.mark.cuda(pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")(test))
+
+
+def hand_priors(dtype: torch.dtype, device: str, extra: list[list[float]] | None = None) -> torch.Tensor:
+    return torch.tensor(QUARTERS_AND_WHOLE + (extra or []), dtype=dtype, device=device)
+
+
+def long_tensor(values: list[int]) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.long)
+
+
+def assert_match_equal(match: Match, labels, gt_index, principle, iou) -> None:
+    assert_close(match.labels.cpu(), long_tensor(labels), rtol=0, atol=0)
+    assert_close(match.gt_index.cpu(), long_tensor(gt_index), rtol=0, atol=0)
+    assert_close(match.principle.cpu(), long_tensor(principle), rtol=0, atol=0)
+    assert_close(match.iou.cpu(), torch.tensor(iou, dtype=match.iou.dtype))
+
+
+# --- hand-checkable cases --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_gt_equal_to_a_prior(unique, dtype, device):
+    boxes = torch.tensor([[0.0, 0.0, 0.5, 0.5]], dtype=dtype, device=device)  # prior 0 exactly
+    match = match_priors(boxes, torch.tensor([7], device=device), hand_priors(dtype, device), 0.5, unique)
+    assert match.labels.device.type == device
+    # IoU: prior 0 is the box itself (1); priors 1-3 only touch it (0); the whole image 0.25 / 1
+    assert_match_equal(match, [7, 0, 0, 0, 0], [0, -1, -1, -1, -1], [1, 0, 0, 0, 0], [1.0, 0.0, 0.0, 0.0, 0.25 / 1.0])
+
+
+@pytest.mark.parametrize(
+    ("threshold", "gt_index", "principle"),
+    [
+        (0.5, [0, 0, -1, -1, 0], [1, 2, 0, 0, 2]),  # the threshold is inclusive: IoU 0.5 >= 0.5
+        (0.6, [0, -1, -1, -1, -1], [1, 0, 0, 0, 0]),  # only the forced best prior
+    ],
+)
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_top_half_ties_and_inclusive_threshold(threshold, gt_index, principle, unique, dtype, device):
+    boxes = torch.tensor([[0.0, 0.0, 1.0, 0.5]], dtype=dtype, device=device)  # the top half, area 0.5
+    match = match_priors(boxes, torch.tensor([2], device=device), hand_priors(dtype, device), threshold, unique)
+    # prior 0: 0.25 / (0.5 + 0.25 - 0.25) = 0.5; prior 1 the same; prior 4: 0.5 / (0.5 + 1 - 0.5) = 0.5.
+    # Three equal maxima: principle 1 takes the first, prior 0.
+    labels = [2 if g == 0 else 0 for g in gt_index]
+    assert_match_equal(match, labels, gt_index, principle, [0.5, 0.5, 0.0, 0.0, 0.5])
+
+
+# Two GTs with the same best prior, prior 0:
+#   GT 0 = (0, 0, 0.45, 0.5): prior 0: 0.225 / (0.225 + 0.25 - 0.225) = 0.9; prior 4: 0.225 / 1
+#   GT 1 = (0, 0, 0.5, 0.4):  prior 0: 0.2 / (0.2 + 0.25 - 0.2) = 0.8;       prior 4: 0.2 / 1
+SHARED_BEST_PRIOR = [[0.0, 0.0, 0.45, 0.5], [0.0, 0.0, 0.5, 0.4]]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_shared_best_prior_unique_keeps_both_gts(dtype, device):
+    boxes = torch.tensor(SHARED_BEST_PRIOR, dtype=dtype, device=device)
+    match = match_priors(boxes, torch.tensor([3, 5], device=device), hand_priors(dtype, device), 0.5, unique=True)
+    # greedy: (GT 0, prior 0) = 0.9 is the highest pair; GT 1's best free prior is then prior 4
+    # (0.2). Prior 4's iou is that of its GT, 0.2, although GT 0 has 0.225 with it.
+    assert_match_equal(match, [3, 0, 0, 0, 5], [0, -1, -1, -1, 1], [1, 0, 0, 0, 1], [0.9, 0.0, 0.0, 0.0, 0.2])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_shared_best_prior_indexed_assignment_loses_the_lower_gt(dtype, device):
+    boxes = torch.tensor(SHARED_BEST_PRIOR, dtype=dtype, device=device)
+    labels = torch.tensor([3, 5], device=device)
+    match = match_priors(boxes, labels, hand_priors(dtype, device), 0.5, unique=False)
+    # both GTs name prior 0; the higher index, GT 1, wins it although its IoU (0.8) is lower.
+    # GT 0 has no prior at all: prior 4 has 0.225 with it, below 0.5.
+    assert_match_equal(match, [5, 0, 0, 0, 0], [1, -1, -1, -1, -1], [1, 0, 0, 0, 0], [0.8, 0.0, 0.0, 0.0, 0.225])
+    assert not (match.gt_index == 0).any()
+    # with threshold 0.2, principle 2 gives prior 4 (0.225 >= 0.2, GT 0 its best) back to GT 0
+    match = match_priors(boxes, labels, hand_priors(dtype, device), 0.2, unique=False)
+    assert_match_equal(match, [5, 0, 0, 0, 3], [1, -1, -1, -1, 0], [1, 0, 0, 0, 2], [0.8, 0.0, 0.0, 0.0, 0.225])
+
+
+# The study guide's ordering case, with a sixth prior (0.25, 0.3, 0.5, 0.6) = xyxy (0, 0, 0.5, 0.6):
+#   GT 0 = (0.1, 0.1, 0.3, 0.3), area 0.04, inside prior 0: 0.04 / 0.25 = 0.16 (its best, < 0.5);
+#          prior 5: 0.04 / 0.3; prior 4: 0.04 / 1
+#   GT 1 = (0, 0, 0.5, 0.6), area 0.3: prior 5 is the box itself (1.0); prior 0: 0.25 / 0.3 >= 0.5;
+#          prior 2: (0.5 * 0.1) / (0.3 + 0.25 - 0.05) = 0.1; prior 4: 0.3 / 1
+ORDER_PRIOR = [[0.25, 0.3, 0.5, 0.6]]
+ORDER_BOXES = [[0.1, 0.1, 0.3, 0.3], [0.0, 0.0, 0.5, 0.6]]
+
+
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_principle1_wins_over_principle2(unique, dtype, device):
+    boxes = torch.tensor(ORDER_BOXES, dtype=dtype, device=device)
+    priors = hand_priors(dtype, device, ORDER_PRIOR)
+    # principle 2 alone would give prior 0 to GT 1 (0.25 / 0.3 >= 0.5)
+    gt_index2, best_iou = principle2(gt_prior_iou(boxes, priors), 0.5)
+    assert gt_index2[0].item() == 1
+    assert_close(best_iou[0].cpu(), torch.tensor(0.25 / 0.3, dtype=dtype))
+    # but prior 0 is GT 0's best prior, so principle 1 forces it onto GT 0
+    match = match_priors(boxes, torch.tensor([4, 9], device=device), priors, 0.5, unique)
+    assert_match_equal(
+        match,
+        labels=[4, 0, 0, 0, 0, 9],
+        gt_index=[0, -1, -1, -1, -1, 1],
+        principle=[1, 0, 0, 0, 0, 1],
+        iou=[0.04 / 0.25, 0.0, 0.05 / 0.5, 0.0, 0.3 / 1.0, 1.0],  # iou of prior 0: with GT 0, not GT 1
+    )
+
+
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_image_without_gt_is_all_background(unique, dtype, device):
+    priors = hand_priors(dtype, device)
+    boxes, labels = torch.zeros(0, 4, dtype=dtype, device=device), torch.zeros(0, dtype=torch.long, device=device)
+    for match in (
+        match_priors(boxes, labels, priors, 0.5, unique),
+        Match(*(field[0] for field in match_priors_batch([boxes], [labels], priors, 0.5, unique))),
+    ):
+        assert match.labels.shape == (5,)
+        assert_match_equal(match, [BACKGROUND] * 5, [UNMATCHED] * 5, [0] * 5, [0.0] * 5)
+
+
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_batch_mixing_empty_and_non_empty_images(unique, dtype, device):
+    priors = hand_priors(dtype, device, ORDER_PRIOR)
+    empty = torch.zeros(0, 4, dtype=dtype, device=device)
+    boxes = [
+        torch.tensor([[0.0, 0.0, 0.5, 0.5]], dtype=dtype, device=device),
+        empty,
+        torch.tensor(ORDER_BOXES, dtype=dtype, device=device),
+        empty,
+    ]
+    labels = [torch.tensor(values, dtype=torch.long, device=device) for values in ([7], [], [4, 9], [])]
+    batch = match_priors_batch(boxes, labels, priors, 0.5, unique)
+    assert batch.gt_index.shape == (4, 6)
+    assert_match_equal(
+        Match(*(field[0] for field in batch)), [7, 0, 0, 0, 0, 7], [0, -1, -1, -1, -1, 0],
+        [1, 0, 0, 0, 0, 2], [1.0, 0.0, 0.0, 0.0, 0.25, 0.25 / (0.25 + 0.3 - 0.25)],
+    )  # the sixth prior contains the GT: 0.25 / 0.3 >= 0.5, principle 2
+    assert_match_equal(
+        Match(*(field[2] for field in batch)), [4, 0, 0, 0, 0, 9], [0, -1, -1, -1, -1, 1],
+        [1, 0, 0, 0, 0, 1], [0.04 / 0.25, 0.0, 0.05 / 0.5, 0.0, 0.3, 1.0],
+    )
+    for b in (1, 3):
+        assert_match_equal(Match(*(field[b] for field in batch)), [0] * 6, [-1] * 6, [0] * 6, [0.0] * 6)
+
+
+def test_principle1_principle2_assign_on_iou_matrices():
+    iou = torch.tensor([[0.9, 0.5, 0.0], [0.8, 0.7, 0.0]])  # both GTs prefer prior 0
+    assert_close(principle1(iou, unique=False), long_tensor([0, 0]), rtol=0, atol=0)
+    assert_close(principle1(iou, unique=True), long_tensor([0, 1]), rtol=0, atol=0)  # 0.9 first, then 0.7
+    # more GTs than priors: the greedy runs out of priors; GT 1 (0.7) is served before GT 0 (0.5)
+    assert_close(principle1(torch.tensor([[0.5], [0.7]]), unique=True), long_tensor([-1, 0]), rtol=0, atol=0)
+    # principle 2: prior 0's best is GT 1 (0.7); prior 1's best 0.3 < 0.5; prior 2: GT 1 with 0.55
+    gt_index, best = principle2(torch.tensor([[0.6, 0.3, 0.0], [0.7, 0.1, 0.55]]), 0.5)
+    assert_close(gt_index, long_tensor([1, -1, 1]), rtol=0, atol=0)
+    assert_close(best, torch.tensor([0.7, 0.3, 0.55]))
+    # assign: GT 0's best prior is prior 0 at 0.4 < 0.5, and principle 1 still gives it to GT 0
+    gt_index, principle, matched = assign(torch.tensor([[0.40, 0.55, 0.0], [0.10, 0.80, 0.0]]), 0.5)
+    assert_close(gt_index, long_tensor([0, 1, -1]), rtol=0, atol=0)
+    assert_close(principle, long_tensor([1, 1, 0]), rtol=0, atol=0)
+    assert_close(matched, torch.tensor([0.40, 0.80, 0.0]))
+
+
+@pytest.mark.parametrize("unique", [True, False])
+def test_padding_slots_are_ignored(unique):
+    # image 0 has a padding slot (GT 1) with the highest IoU of all: it must be neither forced
+    # onto a prior nor chosen by principle 2
+    iou = torch.tensor([[[0.6, 0.2, 0.1], [0.99, 0.9, 0.9]], [[0.1, 0.3, 0.2], [0.2, 0.1, 0.8]]])
+    gt_valid = torch.tensor([[True, False], [True, True]])
+    assert_close(principle1(iou, unique, gt_valid), long_tensor([[0, -1], [1, 2]]), rtol=0, atol=0)
+    gt_index, principle, matched = assign(iou, 0.5, unique, gt_valid)
+    assert_close(gt_index, long_tensor([[0, -1, -1], [-1, 0, 1]]), rtol=0, atol=0)
+    assert_close(principle, long_tensor([[1, 0, 0], [0, 1, 1]]), rtol=0, atol=0)
+    assert_close(matched, torch.tensor([[0.6, 0.2, 0.1], [0.2, 0.3, 0.8]]))
+
+
+# --- the vectorised code against the loop reference --------------------------------------
+
+
+def random_image_gts(generator: torch.Generator, count: int, clustered: bool, num_classes: int = 21):
+    """``count`` random float64 GTs; ``clustered`` ones are jittered copies of one box, so
+    that several GTs often share a best prior."""
+    if clustered and count > 0:
+        centre = random_boxes(1, generator, dtype=torch.float64, min_size=0.1)  # [1, 4]
+        size = centre[:, 2:] - centre[:, :2]  # [1, 2]
+        jitter = (torch.rand(count, 4, generator=generator, dtype=torch.float64) - 0.5) * 0.2 * size.repeat(1, 2)
+        boxes = (centre + jitter).clamp(0, 1)  # [count, 4]
+    else:
+        boxes = random_boxes(count, generator, dtype=torch.float64)
+    labels = torch.randint(1, num_classes, (count,), generator=generator)
+    return boxes, labels
+
+
+def check_batch_against_single_and_loop(boxes, labels, priors, threshold, unique):
+    batch = match_priors_batch(boxes, labels, priors, threshold, unique)
+    assert batch.gt_index.shape == (len(boxes), priors.shape[0])
+    for b in range(len(boxes)):
+        single = match_priors(boxes[b], labels[b], priors, threshold, unique)
+        loop = match_loop(boxes[b], labels[b], priors, threshold, unique)
+        for name in Match._fields:
+            assert_close(getattr(batch, name)[b], getattr(single, name), rtol=0, atol=0)
+            # float64 IoU computed with the same operations: equal bit for bit
+            assert_close(getattr(batch, name)[b], getattr(loop, name), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7])
+@pytest.mark.parametrize("unique", [True, False])
+def test_batch_equals_single_and_loop_on_tiny_priors(unique, threshold):
+    generator = torch.Generator().manual_seed(1000 + int(unique) + int(10 * threshold))
+    images = [random_image_gts(generator, count, clustered) for count, clustered in
+              [(0, False), (1, False), (3, False), (6, False), (3, True), (5, True)]]
+    boxes, labels = [b for b, _ in images], [lb for _, lb in images]
+    check_batch_against_single_and_loop(boxes, labels, tiny_detector_priors(torch.float64), threshold, unique)
+
+
+@pytest.mark.parametrize(("unique", "threshold"), [(True, 0.5), (False, 0.35)])
+def test_batch_equals_single_and_loop_on_ssd300_priors(unique, threshold):
+    generator = torch.Generator().manual_seed(2000 + int(unique))
+    images = [random_image_gts(generator, 3, clustered) for clustered in (False, True)]
+    boxes, labels = [b for b, _ in images], [lb for _, lb in images]
+    check_batch_against_single_and_loop(boxes, labels, ssd300_priors(dtype=torch.float64), threshold, unique)
+
+
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_batch_equals_single_in_every_dtype_and_device(unique, dtype, device):
+    generator = torch.Generator().manual_seed(3000)
+    images = [random_image_gts(generator, count, clustered) for count, clustered in [(2, False), (0, False), (4, True)]]
+    boxes = [b.to(dtype=dtype, device=device) for b, _ in images]
+    labels = [lb.to(device) for _, lb in images]
+    priors = tiny_detector_priors(dtype).to(device)
+    batch = match_priors_batch(boxes, labels, priors, 0.5, unique)
+    assert batch.iou.dtype == dtype and batch.iou.device.type == device
+    for b in range(len(boxes)):
+        single = match_priors(boxes[b], labels[b], priors, 0.5, unique)
+        for name in Match._fields:
+            assert_close(getattr(batch, name)[b], getattr(single, name), rtol=0, atol=0)
+
+
+@needs_cuda
+@pytest.mark.parametrize("unique", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cuda_batch_equals_cpu(unique, dtype):
+    generator = torch.Generator().manual_seed(3500)
+    images = [random_image_gts(generator, count, clustered) for count, clustered in [(3, False), (0, False), (5, True)]]
+    boxes, labels = [b.to(dtype) for b, _ in images], [lb for _, lb in images]
+    priors = tiny_detector_priors(dtype)
+    cpu = match_priors_batch(boxes, labels, priors, 0.5, unique)
+    cuda = match_priors_batch([b.cuda() for b in boxes], [lb.cuda() for lb in labels], priors.cuda(), 0.5, unique)
+    assert cuda.gt_index.device.type == "cuda"
+    for name in Match._fields:
+        assert_close(getattr(cuda, name).cpu(), getattr(cpu, name))
+
+
+def test_greedy_principle1_is_the_argmax_when_best_priors_differ():
+    generator = torch.Generator().manual_seed(4000)
+    kept = []
+    while len(kept) < 25:
+        iou = torch.rand(4, 30, generator=generator, dtype=torch.float64)  # [G, P]
+        if iou.argmax(dim=1).unique().numel() == 4:  # no two GTs share a best prior
+            kept.append(iou)
+    iou = torch.stack(kept)  # [25, 4, 30]
+    assert_close(principle1(iou, unique=True), iou.argmax(dim=2), rtol=0, atol=0)
+    assert_close(principle1(iou, unique=False), iou.argmax(dim=2), rtol=0, atol=0)
+    # and a real one: GTs far apart on the 441 priors
+    boxes = torch.tensor([[0.0, 0.0, 0.3, 0.3], [0.6, 0.6, 1.0, 1.0], [0.0, 0.6, 0.35, 0.95]], dtype=torch.float64)
+    real = gt_prior_iou(boxes, tiny_detector_priors(torch.float64))  # [3, 441]
+    assert real.argmax(dim=1).unique().numel() == 3
+    assert_close(principle1(real, unique=True), real.argmax(dim=1), rtol=0, atol=0)
+
+
+# --- properties ----------------------------------------------------------------------------
+
+TINY_PRIORS_64 = tiny_detector_priors(torch.float64)
+
+
+@st.composite
+def xyxy_boxes(draw, min_count: int = 0, max_count: int = 6, around_centre: bool = False) -> torch.Tensor:
+    """Valid fractional float64 boxes; ``around_centre`` ones all contain the point (0.5, 0.5)."""
+    count = draw(st.integers(min_count, max_count))
+    rows = []
+    for _ in range(count):
+        if around_centre:
+            x1, y1 = draw(st.floats(0.0, 0.45)), draw(st.floats(0.0, 0.45))
+            x2, y2 = draw(st.floats(0.55, 1.0)), draw(st.floats(0.55, 1.0))
+        else:
+            x1, y1 = draw(st.floats(0.0, 0.95)), draw(st.floats(0.0, 0.95))
+            x2, y2 = draw(st.floats(x1 + 0.02, 1.0)), draw(st.floats(y1 + 0.02, 1.0))
+        rows.append([x1, y1, x2, y2])
+    return torch.tensor(rows, dtype=torch.float64).reshape(count, 4)
+
+
+def labels_for(boxes: torch.Tensor) -> torch.Tensor:
+    return torch.arange(boxes.shape[0]) % 4 + 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(boxes=xyxy_boxes(min_count=1, max_count=8), threshold=st.floats(0.05, 1.0))
+def test_property_unique_gives_every_gt_its_own_prior(boxes, threshold):
+    match = match_priors(boxes, labels_for(boxes), TINY_PRIORS_64, threshold, unique=True)
+    G = boxes.shape[0]
+    assert set(range(G)) <= set(match.gt_index.tolist())  # every GT owns at least one prior
+    assert int((match.principle == 1).sum()) == G  # G distinct forced priors
+    forced = principle1(gt_prior_iou(boxes, TINY_PRIORS_64), unique=True)
+    assert forced.unique().numel() == G and bool((forced >= 0).all())
+    assert_close(match.gt_index[forced], torch.arange(G), rtol=0, atol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), threshold=st.floats(0.05, 1.0))
+def test_property_unique_with_few_priors(data, threshold):
+    priors = xyxy_to_cxcywh(data.draw(xyxy_boxes(min_count=1, max_count=5)))
+    boxes = data.draw(xyxy_boxes(min_count=1, max_count=priors.shape[0]))  # G <= P
+    match = match_priors(boxes, labels_for(boxes), priors, threshold, unique=True)
+    assert set(range(boxes.shape[0])) <= set(match.gt_index.tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(boxes=xyxy_boxes(min_count=0, max_count=8), threshold=st.floats(0.05, 1.0), unique=st.booleans())
+def test_property_priors_above_threshold_are_positive_and_iou_is_the_matched_one(boxes, threshold, unique):
+    match = match_priors(boxes, labels_for(boxes), TINY_PRIORS_64, threshold, unique)
+    iou = box_iou(boxes, cxcywh_to_xyxy(TINY_PRIORS_64))  # [G, P]
+    best = iou.max(dim=0).values if boxes.shape[0] else torch.zeros(441, dtype=torch.float64)  # [P]
+    positive = match.gt_index >= 0
+    assert bool(positive[best >= threshold].all())
+    assert bool((match.principle[best >= threshold] > 0).all())
+    # positives carry their GT's label and IoU, negatives the background and their best IoU
+    if boxes.shape[0]:
+        assert_close(match.labels[positive], labels_for(boxes)[match.gt_index[positive]], rtol=0, atol=0)
+        assert_close(match.iou[positive], iou[match.gt_index[positive], positive.nonzero().squeeze(1)])
+    assert bool((match.labels[~positive] == BACKGROUND).all())
+    assert_close(match.iou[~positive], best[~positive])
+    assert bool(((match.principle == 0) == ~positive).all())
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), threshold=st.floats(0.05, 1.0))
+def test_property_permuting_gts_permutes_gt_index(data, threshold):
+    # boxes and priors all contain the image centre, so every IoU is > 0; with all IoUs
+    # distinct no tie can depend on the GT order
+    priors = xyxy_to_cxcywh(data.draw(xyxy_boxes(min_count=1, max_count=6, around_centre=True)))
+    boxes = data.draw(xyxy_boxes(min_count=1, max_count=5, around_centre=True))
+    iou = gt_prior_iou(boxes, priors)  # [G, P]
+    assume(iou.unique().numel() == iou.numel())
+    G = boxes.shape[0]
+    permutation = torch.tensor(data.draw(st.permutations(list(range(G)))), dtype=torch.long)
+    inverse = torch.empty_like(permutation)
+    inverse[permutation] = torch.arange(G)  # new GT inverse[g] is old GT g
+    shared_best = iou.argmax(dim=1).unique().numel() < G
+    for unique in ([True] if shared_best else [True, False]):  # unique=False depends on GT order when shared
+        original = match_priors(boxes, labels_for(boxes), priors, threshold, unique)
+        permuted = match_priors(boxes[permutation], labels_for(boxes)[permutation], priors, threshold, unique)
+        expected = torch.where(original.gt_index >= 0, inverse[original.gt_index.clamp(min=0)], UNMATCHED)
+        assert_close(permuted.gt_index, expected, rtol=0, atol=0)
+        assert_close(permuted.labels, original.labels, rtol=0, atol=0)
+        assert_close(permuted.principle, original.principle, rtol=0, atol=0)
+        assert_close(permuted.iou, original.iou, rtol=0, atol=0)
+
+
+# --- the "lost GT" of the indexed assignment, in miniature -------------------------------
+
+
+def test_nearby_gt_pairs_lose_a_gt_only_with_the_indexed_assignment():
+    generator = torch.Generator().manual_seed(5000)
+    first = random_boxes(2000, generator, dtype=torch.float64, min_size=0.05)  # [2000, 4]
+    size = (first[:, 2:] - first[:, :2]).repeat(1, 2)  # [2000, 4]
+    shift = (torch.rand(2000, 4, generator=generator, dtype=torch.float64) - 0.5) * 0.3 * size  # [2000, 4]
+    second = (first + shift).clamp(0, 1)  # [2000, 4], still x2 > x1: corners move < 15% of the size
+    boxes = list(torch.stack((first, second), dim=1))  # 2000 images of [2, 4]
+    labels = [torch.tensor([1, 2])] * 2000
+    lost = {}
+    for unique in (True, False):
+        gt_index = match_priors_batch(boxes, labels, TINY_PRIORS_64, 0.5, unique).gt_index  # [2000, 441]
+        has_first, has_second = (gt_index == 0).any(dim=1), (gt_index == 1).any(dim=1)  # [2000] each
+        lost[unique] = int((~has_first | ~has_second).sum())
+        if not unique:
+            assert bool(has_second.all())  # the higher index always keeps the shared prior
+    assert lost[True] == 0
+    assert lost[False] >= 1
