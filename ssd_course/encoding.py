@@ -70,9 +70,10 @@ def encode(boxes_xyxy: Tensor, priors_cxcy: Tensor, variances: Sequence[float] =
         ) from None
     empty = (boxes_xyxy[..., 2] <= boxes_xyxy[..., 0]) | (boxes_xyxy[..., 3] <= boxes_xyxy[..., 1])
     if empty.any():
-        index = tuple(empty.nonzero()[0].tolist())
+        index = tuple(empty.nonzero()[0].tolist()) if empty.dim() else ()
+        where = f"[{', '.join(str(i) for i in index)}]" if index else ""
         raise ValueError(
-            f"boxes_xyxy{list(index)} must have x2 > x1 and y2 > y1: a box without width or height "
+            f"boxes_xyxy{where} must have x2 > x1 and y2 > y1: a box without width or height "
             f"has log size -inf; got {values_str(boxes_xyxy[index])}"
         )
     if ((priors_cxcy[..., 2] <= 0) | (priors_cxcy[..., 3] <= 0)).any():

@@ -1,0 +1,88 @@
+"""The notebook explorers, driven in the kernel: set a control, check what they report."""
+
+import math
+
+import pytest
+import torch
+
+pytest.importorskip("ipywidgets")
+
+from ssd_course import data, loss, matching, priors, widgets  # noqa: E402
+
+PRIORS = priors.tiny_detector_priors()
+
+
+def expected_threshold_state(photo: str, threshold: float, unique: bool) -> dict:
+    picture = data.load_photo(photo)
+    match = matching.match_priors(picture.boxes, picture.labels, PRIORS, threshold, unique)
+    per_gt = [int((match.gt_index == g).sum()) for g in range(len(picture.object_names))]
+    return {"positives_per_gt": per_gt, "positives": sum(per_gt), "negatives": 441 - sum(per_gt)}
+
+
+def test_iou_threshold_explorer_follows_the_slider():
+    explorer = widgets.iou_threshold_explorer("coffee", threshold=0.5)
+    first_image, first_text, renders = explorer.image.value, explorer.readout.value, explorer.renders
+    assert bytes(first_image[:4]) == b"\x89PNG"
+    assert explorer.state["positives"] == expected_threshold_state("coffee", 0.5, True)["positives"]
+
+    explorer.controls["threshold"].value = 0.3
+    want = expected_threshold_state("coffee", 0.3, True)
+    assert explorer.renders == renders + 1
+    assert explorer.state["threshold"] == 0.3
+    for key, value in want.items():
+        assert explorer.state[key] == value, key
+    assert explorer.state["positives"] > 17  # a lower threshold can only add positives
+    assert explorer.image.value != first_image
+    assert explorer.readout.value != first_text
+    assert f"positives: {want['positives']}" in explorer.readout.value
+
+
+def test_iou_threshold_explorer_reports_principle1_only_gts_and_unique_toggle():
+    explorer = widgets.iou_threshold_explorer("coffee", threshold=0.95)
+    # at 0.95 no prior reaches the threshold: every GT is kept by principle 1 alone
+    assert explorer.state["only_principle1"] == [0, 1, 2]
+    assert explorer.state["positives"] == 3
+    explorer.controls["unique"].value = False
+    assert explorer.state["unique"] is False
+    assert explorer.state == {**explorer.state, **expected_threshold_state("coffee", 0.95, False)}
+
+
+def test_negative_ratio_explorer_matches_hard_negative_mask():
+    explorer = widgets.negative_ratio_explorer("coffee", neg_pos_ratio=3.0)
+    positives = explorer.state["positives"]
+    assert explorer.state["kept_negatives"] == min(3 * positives, 441 - positives)
+    first_loss = explorer.state["conf_loss"]
+
+    explorer.controls["neg_pos_ratio"].value = 1.0
+    assert explorer.state["kept_negatives"] == positives
+    assert explorer.state["conf_loss"] < first_loss  # fewer negatives, each with a positive loss
+
+    explorer.controls["all_negatives"].value = True
+    assert explorer.state["neg_pos_ratio"] == math.inf
+    assert explorer.state["kept_negatives"] == 441 - positives
+    assert explorer.renders == 3
+
+
+def test_negative_ratio_explorer_loss_equals_the_package():
+    explorer = widgets.negative_ratio_explorer("astronaut", neg_pos_ratio=2.0, seed=5)
+    picture = data.load_photo("astronaut")
+    scores = torch.randn(1, 441, len(picture.class_names), generator=torch.Generator().manual_seed(5))
+    parts = loss.multibox_loss(torch.zeros(1, 441, 4), scores, [picture.boxes], [picture.labels], PRIORS,
+                               neg_pos_ratio=2.0)
+    assert explorer.state["conf_loss"] == round(parts.conf.item(), 4)
+
+
+def test_box_explorer_best_prior_is_principle1():
+    explorer = widgets.box_explorer(None, (0.5, 0.5, 0.3, 0.4))
+    first_image = explorer.image.value
+    assert explorer.state["best_prior"] == 219  # cell (3, 3), scale 0.4, ratio 1: IoU 0.12 / 0.16
+    assert explorer.state["best_iou"] == pytest.approx(0.12 / 0.16, abs=1e-4)
+
+    explorer.controls["cx"].value = 0.1
+    explorer.controls["w"].value = 0.1
+    box = torch.tensor([explorer.state["box"]])
+    iou = matching.gt_prior_iou(box, PRIORS)
+    assert explorer.state["best_prior"] == int(iou.argmax())
+    assert explorer.state["priors_above_half"] == int((iou >= 0.5).sum())
+    assert explorer.image.value != first_image
+    assert explorer.renders == 3
