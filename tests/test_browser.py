@@ -125,6 +125,9 @@ def test_threshold_slider_redraws_in_jupyterlab(jupyterlab):
             )
             page.wait_for_timeout(500)
             after = (readout.inner_text(), picture.get_attribute("src"), counts.inner_text())
+            no_news = page.locator(".jp-toast-button", has_text="No")  # JupyterLab's news prompt
+            if no_news.count():
+                no_news.first.click()
             explorer.screenshot(path=str(ARTIFACTS / "jupyterlab_threshold_explorer.png"))
             page.screenshot(path=str(ARTIFACTS / "jupyterlab_notebook_03.png"))
         except Exception:
