@@ -8,7 +8,17 @@ One module per chapter of the course:
 * :mod:`ssd_course.encoding` -- offsets between boxes and priors (notebook 04)
 * :mod:`ssd_course.loss`     -- smooth L1, hard negative mining, MultiBox loss (notebooks 04-07)
 * :mod:`ssd_course.viz`      -- matplotlib drawings used by the notebooks
-* :mod:`ssd_course.data`     -- the course's annotated photographs
+* :mod:`ssd_course.widgets`  -- interactive explorers (ipywidgets) used by the notebooks
+* :mod:`ssd_course.show`     -- showing the package's source in a notebook
+* :mod:`ssd_course.pitfalls` -- reproductions of the popular implementations' defects
+* :mod:`ssd_course.checks`   -- automatic feedback for the notebooks' exercises
+* :mod:`ssd_course.data`     -- the course's annotated photographs and generated scenes
+* :mod:`ssd_course.model`, :mod:`ssd_course.detection`, :mod:`ssd_course.train` -- a tiny
+  detector trained with this loss, its detections and mAP (notebook 08)
+
+The modules above the line ``from ssd_course import ...`` below are imported with the
+package; the others are imported on use (``from ssd_course import viz``), so the core
+needs neither matplotlib nor ipywidgets to be imported.
 
 Dimension letters, used in every docstring and shape comment:
 
