@@ -307,7 +307,11 @@ def _match_padded(
     gt_boxes: Tensor, gt_labels: Tensor, gt_valid: Tensor, priors_cxcy: Tensor, threshold: float, unique: bool
 ) -> Match:
     """:func:`match_priors_batch` on already padded, validated tensors."""
-    iou = gt_prior_iou(gt_boxes, priors_cxcy)  # [B, G_max, P]
+    # Speed: the IoU of the real GT boxes only; the padding slots, often half the batch's,
+    # keep IoU 0, which no principle ever reads (both mask them out)
+    real_iou = gt_prior_iou(gt_boxes[gt_valid], priors_cxcy)  # [sum G_b, P]
+    iou = real_iou.new_zeros(*gt_valid.shape, real_iou.shape[-1])  # [B, G_max, P]
+    iou[gt_valid] = real_iou
     gt_index, principle, matched_iou = assign(iou, threshold, unique, gt_valid)  # [B, P] each
     labels = gt_labels.gather(1, gt_index.clamp(min=0))  # [B, P]
     labels = torch.where(gt_index >= 0, labels, BACKGROUND)
