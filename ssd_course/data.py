@@ -12,6 +12,13 @@ to draw GT boxes next to prior boxes.
 The folder is found relative to this package; set the environment variable
 ``SSD_COURSE_IMAGES`` (before importing this module) to read the photographs from
 somewhere else.
+
+The second half of the module generates detection scenes, a training set that needs no
+download: :func:`make_scene` draws ellipses, rectangles and triangles (:data:`SHAPE_CLASSES`)
+of random colour, size, aspect ratio and position on a noisy, cluttered background, and
+returns the image with the objects' boxes and labels in the same form as a photograph's.
+:class:`SceneDataset` serves scene ``i`` of a seed range, always the same one, and
+:func:`collate_scenes` batches them for the loss (notebook 08).
 """
 
 from __future__ import annotations
@@ -20,16 +27,29 @@ import functools
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor
 
-__all__ = ["PHOTO_DIR", "Photo", "load_photo", "photo_classes", "photo_names"]
+__all__ = [
+    "HELD_OUT_SEED",
+    "PHOTO_DIR",
+    "SHAPE_CLASSES",
+    "Photo",
+    "Scene",
+    "SceneDataset",
+    "collate_scenes",
+    "load_photo",
+    "make_scene",
+    "photo_classes",
+    "photo_names",
+]
 
 PHOTO_DIR: Path = Path(
     os.environ.get("SSD_COURSE_IMAGES") or Path(__file__).resolve().parent.parent / "images"
@@ -221,3 +241,241 @@ def _annotations(directory: Path) -> dict[str, Any]:
             "labels": labels,
         }
     return {"classes": tuple(classes), "photos": photos}
+
+
+# ------------------------------------------------------------------------------------------
+# Generated detection scenes: a dataset that needs no download
+
+
+SHAPE_CLASSES: tuple[str, ...] = ("background", "ellipse", "rectangle", "triangle")
+"""The C = 4 classes of the generated scenes; label ``k`` names ``SHAPE_CLASSES[k]``."""
+
+SCENE_SIZE = 224
+"""Height and width of a generated scene in pixels (the tiny detector's input size)."""
+
+MIN_OBJECT_SIZE, MAX_OBJECT_SIZE = 0.15, 0.55
+"""Range of an object's size ``sqrt(w * h)`` as a fraction of the image side."""
+
+MAX_ASPECT_RATIO = 2.0
+"""An object's aspect ratio ``w / h`` lies in ``[1 / MAX_ASPECT_RATIO, MAX_ASPECT_RATIO]``."""
+
+MAX_OBJECTS = 4
+"""A scene holds 1 to ``MAX_OBJECTS`` objects."""
+
+MAX_OVERLAP = 0.25
+"""The largest part of an object's box that another object's box may cover."""
+
+
+HELD_OUT_SEED = 1_000_000_000
+"""Seed of item 0 of the held-out scenes used to measure mAP; training uses seeds below it."""
+
+
+class Scene(NamedTuple):
+    """One generated detection scene.
+
+    Attributes:
+        image (Tensor[3, H, W]): the picture, RGB, ``float32`` in [0, 1].
+        boxes (Tensor[G, 4]): the tight box of every object, fractional ``xyxy``, ``float32``.
+        labels (Tensor[G]): the class of every object, ``int64`` in 1..C-1 (see
+            :data:`SHAPE_CLASSES`).
+    """
+
+    image: Tensor
+    boxes: Tensor
+    labels: Tensor
+
+
+def _random_color(rng: np.random.Generator, avoid: np.ndarray, min_distance: float) -> np.ndarray:
+    """A colour at least ``min_distance`` (Euclidean, RGB in [0, 1]) away from ``avoid``."""
+    for _ in range(100):
+        color = rng.uniform(0.0, 1.0, size=3)
+        if np.linalg.norm(color - avoid) >= min_distance:
+            return color
+    return 1.0 - avoid  # the opposite colour is always far enough
+
+
+def _shape_mask(label: int, box: np.ndarray, xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of one shape inscribed in ``box`` (fractional xyxy) at pixel centres ``xs``, ``ys``.
+
+    Every shape touches all four sides of its box, so the box is the shape's tight box.
+    """
+    x1, y1, x2, y2 = box
+    name = SHAPE_CLASSES[label]
+    if name == "ellipse":
+        cx, cy, rx, ry = (x1 + x2) / 2, (y1 + y2) / 2, (x2 - x1) / 2, (y2 - y1) / 2
+        return ((xs - cx) / rx) ** 2 + ((ys - cy) / ry) ** 2 <= 1.0
+    if name == "rectangle":
+        return (xs >= x1) & (xs <= x2) & (ys >= y1) & (ys <= y2)
+    # triangle: the apex somewhere on one side of the box, the base the whole opposite side
+    apex = x1 + rng.uniform(0.0, 1.0) * (x2 - x1)
+    if rng.uniform() < 0.5:  # pointing up: apex on the top side
+        vertices = np.array([[apex, y1], [x2, y2], [x1, y2]])
+    else:  # pointing down
+        vertices = np.array([[apex, y2], [x1, y1], [x2, y1]])
+    inside = np.ones(np.broadcast_shapes(xs.shape, ys.shape), dtype=bool)
+    # a point is inside when it lies on the same side of every edge as the third vertex
+    for k in range(3):
+        (ax, ay), (bx, by), (ox, oy) = vertices[k], vertices[(k + 1) % 3], vertices[(k + 2) % 3]
+        side = (bx - ax) * (ys - ay) - (by - ay) * (xs - ax)
+        inside &= side * ((bx - ax) * (oy - ay) - (by - ay) * (ox - ax)) >= 0
+    return inside
+
+
+def _max_overlap(box: np.ndarray, others: list[np.ndarray]) -> float:
+    """The largest overlap of one xyxy box with a list of boxes (0 for an empty list).
+
+    The overlap of two boxes is their intersection over the area of the *smaller* one, not
+    their IoU: a small object inside a large one has a small IoU with it, yet would be
+    hidden if the large one were drawn on top.
+    """
+    best = 0.0
+    for other in others:
+        width = min(box[2], other[2]) - max(box[0], other[0])
+        height = min(box[3], other[3]) - max(box[1], other[1])
+        inter = max(width, 0.0) * max(height, 0.0)
+        smaller = min((box[2] - box[0]) * (box[3] - box[1]), (other[2] - other[0]) * (other[3] - other[1]))
+        best = max(best, inter / smaller)
+    return best
+
+
+def make_scene(seed: int, size: int = SCENE_SIZE) -> Scene:
+    """Generate one detection scene: coloured shapes on a noisy, cluttered background.
+
+    The same ``seed`` always gives the same scene. A scene has 1 to :data:`MAX_OBJECTS`
+    objects -- ellipses, rectangles and triangles (labels 1, 2, 3) of random colour, size
+    ``sqrt(w * h)`` in [:data:`MIN_OBJECT_SIZE`, :data:`MAX_OBJECT_SIZE`] and aspect ratio
+    ``w / h`` up to :data:`MAX_ASPECT_RATIO` either way -- placed wholly inside the image,
+    overlapping each other a little (at most :data:`MAX_OVERLAP` of the smaller box; the
+    later object is drawn on top). The background is a colour gradient with pixel noise and clutter that
+    is not an object: thin lines and small specks.
+
+    Args:
+        seed (int): seed of the scene's random numbers, >= 0.
+        size (int): height and width in pixels.
+
+    Returns:
+        Scene: ``image`` [3, size, size] float32 in [0, 1], ``boxes`` [G, 4] fractional
+        xyxy with ``x2 > x1`` and ``y2 > y1``, ``labels`` [G] int64 in 1..3.
+
+    Example:
+        >>> scene = make_scene(0)
+        >>> scene.image.shape, scene.boxes.shape[1], scene.labels.dtype
+        (torch.Size([3, 224, 224]), 4, torch.int64)
+        >>> bool(torch.equal(make_scene(0).image, scene.image))
+        True
+    """
+    rng = np.random.default_rng(seed)
+    centres = ((np.arange(size) + 0.5) / size).astype(np.float32)  # [size], pixel centres as fractions
+
+    # 1. background: a gradient between two muted colours, in a random direction
+    low, high = rng.uniform(0.1, 0.6, size=3), rng.uniform(0.1, 0.6, size=3)
+    angle = rng.uniform(0.0, 2 * np.pi)
+    ramp = np.float32(np.cos(angle)) * centres[None, :] + np.float32(np.sin(angle)) * centres[:, None]  # [size, size]
+    ramp = (ramp - ramp.min()) / (ramp.max() - ramp.min())
+    spread = (high - low).astype(np.float32)[:, None, None]  # [3, 1, 1]
+    image = low.astype(np.float32)[:, None, None] + spread * ramp  # [3, size, size]
+    background = (low + high) / 2  # [3], the mean background colour
+
+    # 2. clutter: thin line segments and small specks, never boxed
+    for _ in range(rng.integers(2, 7)):
+        start, end = rng.uniform(0.0, 1.0, size=2), rng.uniform(0.0, 1.0, size=2)
+        steps = np.linspace(0.0, 1.0, 2 * size)
+        cols = np.clip(((start[0] + (end[0] - start[0]) * steps) * size).astype(int), 0, size - 1)
+        rows = np.clip(((start[1] + (end[1] - start[1]) * steps) * size).astype(int), 0, size - 1)
+        image[:, rows, cols] = rng.uniform(0.0, 1.0, size=(3, 1))
+    for _ in range(rng.integers(3, 12)):
+        row, col = rng.integers(0, size, size=2)
+        radius = rng.integers(1, 4)
+        image[:, max(row - radius, 0):row + radius, max(col - radius, 0):col + radius] = rng.uniform(
+            0.0, 1.0, size=(3, 1, 1)
+        )
+
+    # 3. objects, each drawn only inside its own box's pixel window
+    boxes: list[np.ndarray] = []
+    labels: list[int] = []
+    for _ in range(rng.integers(1, MAX_OBJECTS + 1)):
+        for _attempt in range(20):
+            side = rng.uniform(MIN_OBJECT_SIZE, MAX_OBJECT_SIZE)
+            ratio = np.exp(rng.uniform(-np.log(MAX_ASPECT_RATIO), np.log(MAX_ASPECT_RATIO)))
+            width, height = min(side * np.sqrt(ratio), 0.95), min(side / np.sqrt(ratio), 0.95)
+            x1, y1 = rng.uniform(0.0, 1.0 - width), rng.uniform(0.0, 1.0 - height)
+            box = np.array([x1, y1, x1 + width, y1 + height])
+            if _max_overlap(box, boxes) <= MAX_OVERLAP:
+                break
+        else:
+            continue  # no room for this object
+        label = int(rng.integers(1, len(SHAPE_CLASSES)))
+        c1, c2 = int(box[0] * size), min(int(np.ceil(box[2] * size)), size)
+        r1, r2 = int(box[1] * size), min(int(np.ceil(box[3] * size)), size)
+        mask = _shape_mask(label, box, centres[None, c1:c2], centres[r1:r2, None], rng)  # [rows, cols]
+        rows, cols = np.nonzero(mask)
+        if len(rows) == 0:
+            continue
+        image[:, r1:r2, c1:c2][:, mask] = _random_color(rng, background, min_distance=0.45)[:, None]
+        # the tight box of the pixels actually drawn, in fractions of the image
+        boxes.append(np.array([c1 + cols.min(), r1 + rows.min(), c1 + cols.max() + 1, r1 + rows.max() + 1]) / size)
+        labels.append(label)
+
+    # 4. pixel noise over everything
+    image += 0.12 * (rng.random(size=image.shape, dtype=np.float32) - 0.5)  # uniform in +-0.06
+    np.clip(image, 0.0, 1.0, out=image)
+    return Scene(
+        image=torch.from_numpy(image),  # [3, size, size]
+        boxes=torch.tensor(np.array(boxes), dtype=torch.float32).reshape(-1, 4),  # [G, 4]
+        labels=torch.tensor(labels, dtype=torch.int64),  # [G]
+    )
+
+
+class SceneDataset(torch.utils.data.Dataset):
+    """``num_scenes`` generated scenes; item ``i`` is ``make_scene(seed + i)``, always the same.
+
+    Training and held-out sets are told apart by their seed ranges: ``SceneDataset(n, seed=0)``
+    and ``SceneDataset(500, seed=HELD_OUT_SEED)`` share no scene as long as ``n`` is below
+    :data:`HELD_OUT_SEED`.
+
+    Args:
+        num_scenes (int): the number of scenes, >= 0.
+        seed (int): the seed of item 0, >= 0.
+        size (int): height and width of each scene in pixels.
+
+    Example:
+        >>> scenes = SceneDataset(10, seed=5)
+        >>> len(scenes), torch.equal(scenes[3].image, make_scene(8).image)
+        (10, True)
+    """
+
+    def __init__(self, num_scenes: int, seed: int = 0, size: int = SCENE_SIZE) -> None:
+        if not (isinstance(num_scenes, int) and num_scenes >= 0):
+            raise ValueError(f"num_scenes must be an integer >= 0; got {num_scenes!r}")
+        if not (isinstance(seed, int) and seed >= 0):
+            raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
+        self.num_scenes, self.seed, self.size = num_scenes, seed, size
+
+    def __len__(self) -> int:
+        return self.num_scenes
+
+    def __getitem__(self, index: int) -> Scene:
+        if not -self.num_scenes <= index < self.num_scenes:
+            raise IndexError(f"scene index {index} out of range for {self.num_scenes} scenes")
+        return make_scene(self.seed + index % self.num_scenes, self.size)
+
+
+def collate_scenes(batch: Sequence[Scene]) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """Stack scenes into a batch, keeping the boxes and labels as per-image lists.
+
+    Images can be stacked; GT lists cannot (each image has its own number of objects ``G_b``),
+    which is exactly what :class:`ssd_course.loss.MultiBoxLoss` takes.
+
+    Args:
+        batch (Sequence[Scene]): B scenes of the same size.
+
+    Returns:
+        (Tensor[B, 3, H, W], list[Tensor[G_b, 4]], list[Tensor[G_b]]): images, boxes, labels.
+
+    Example:
+        >>> images, boxes, labels = collate_scenes([make_scene(0), make_scene(1)])
+        >>> images.shape, len(boxes), len(labels)
+        (torch.Size([2, 3, 224, 224]), 2, 2)
+    """
+    images = torch.stack([scene.image for scene in batch])  # [B, 3, H, W]
+    return images, [scene.boxes for scene in batch], [scene.labels for scene in batch]

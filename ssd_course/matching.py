@@ -137,11 +137,11 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
     """
     gt_valid = _gt_valid(iou, gt_valid)
     *lead, G, P = iou.shape
+    if G == 0 or P == 0:  # before the reshape: [-1, 0, P] cannot be inferred from 0 elements
+        return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
     flat = iou.reshape(-1, G, P)  # [B, G, P]
     valid = gt_valid.reshape(-1, G)  # [B, G]
     B = flat.shape[0]
-    if G == 0 or P == 0:
-        return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
     best_iou, best = flat.max(dim=2)  # [B, G] each, the first of equal maxima
     forced = torch.where(valid, best, UNMATCHED)  # [B, G]
     if not unique:
@@ -245,8 +245,8 @@ def assign(
     """
     gt_valid = _gt_valid(iou, gt_valid)
     gt_index, best_iou = principle2(iou, threshold, gt_valid)  # [..., P] each
-    G = iou.shape[-2]
-    if G == 0:
+    G, P = iou.shape[-2:]
+    if G == 0 or P == 0:  # nothing to force: no GT, or no prior to force it onto
         return gt_index, torch.zeros_like(gt_index), best_iou
     forced_prior = principle1(iou, unique, gt_valid)  # [..., G]
     gt_ids = torch.arange(G, device=iou.device).expand_as(forced_prior)  # [..., G]

@@ -427,3 +427,14 @@ def test_nearby_gt_pairs_lose_a_gt_only_with_the_indexed_assignment():
             assert bool(has_second.all())  # the higher index always keeps the shared prior
     assert lost[True] == 0
     assert lost[False] >= 1
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (3, 0), (2, 0, 5), (2, 3, 0)])
+def test_principles_accept_empty_iou_matrices(shape):
+    iou = torch.zeros(shape)
+    G, P = shape[-2:]
+    assert principle1(iou).shape == shape[:-1]
+    assert (principle1(iou) == UNMATCHED).all()
+    gt_index, principle, matched_iou = assign(iou, 0.5)
+    assert gt_index.shape == principle.shape == matched_iou.shape == (*shape[:-2], P)
+    assert (gt_index == UNMATCHED).all() and (principle == 0).all()

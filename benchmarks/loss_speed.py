@@ -1,0 +1,255 @@
+"""How fast is the batched MultiBox loss? A timing against a per-image loop.
+
+Times forward + backward of :func:`ssd_course.loss.multibox_loss` against a straightforward
+implementation of the same maths that matches one image at a time in a Python loop, as the
+popular implementations do (:func:`loop_multibox_loss` below). Both run on the same inputs
+in the same process, and both are checked to give the same loss before anything is timed.
+
+Also timed: the "memory floor", one copy of ``predicted_scores`` (``[B, P, C]``, by far the
+largest input). No loss can be computed in less time than it takes to read its scores once,
+so ``batched / floor`` says how many such passes over memory the whole loss costs.
+
+The loop and the batched loss are timed in turns, one run of each per round, so that a
+change in the machine's load affects both alike; the floor is timed on its own. Each number
+is the median of ``--repeats`` runs after a few untimed ones.
+
+Usage::
+
+    python benchmarks/loss_speed.py [--quick] [--device cpu|cuda|all] [--repeats N]
+
+Prints one Markdown table per device (medians in milliseconds), ready to paste into a README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ssd_course.loss import multibox_loss
+from ssd_course.priors import ssd300_priors, tiny_detector_priors
+
+NUM_CLASSES = 21  # C: 20 object classes (Pascal VOC) + background
+BATCH_SIZES = (1, 8, 32)
+MAX_GT = 10  # each image gets 1..MAX_GT GT boxes
+THRESHOLD, NEG_POS_RATIO, VARIANCES = 0.5, 3, (0.1, 0.2)
+
+
+# ------------------------------------------------------------------------------------------
+# The reference: one image at a time
+# ------------------------------------------------------------------------------------------
+
+def _iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """IoU of xyxy boxes ``[G, 4]`` and ``[P, 4]``: ``[G, P]``."""
+    top_left = torch.max(boxes1[:, None, :2], boxes2[None, :, :2])  # [G, P, 2]
+    bottom_right = torch.min(boxes1[:, None, 2:], boxes2[None, :, 2:])  # [G, P, 2]
+    inter = (bottom_right - top_left).clamp(min=0).prod(dim=2)  # [G, P]
+    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])  # [G]
+    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])  # [P]
+    return inter / (area1[:, None] + area2[None, :] - inter)
+
+
+def _best_prior_per_gt(iou: Tensor) -> Tensor:
+    """Principle 1 for one image: each GT's best prior, all distinct (``unique=True``).
+
+    The per-GT argmax, as everyone writes it. When two GTs share a best prior (rare), fall
+    back to the greedy assignment of the package: repeatedly the highest-IoU pair among the
+    free GTs and free priors (when the argmaxes are distinct, both give the same result).
+    """
+    best = iou.argmax(dim=1)  # [G]
+    if best.unique().numel() == best.numel():
+        return best
+    work = iou.clone()
+    for _ in range(iou.shape[0]):
+        flat = int(work.argmax())
+        gt, prior = divmod(flat, iou.shape[1])
+        best[gt] = prior
+        work[gt, :] = float("-inf")
+        work[:, prior] = float("-inf")
+    return best
+
+
+def loop_multibox_loss(
+    predicted_locs: Tensor, predicted_scores: Tensor, boxes: list[Tensor], labels: list[Tensor], priors_cxcy: Tensor
+) -> Tensor:
+    """The MultiBox loss with matching and mining done image by image, in a Python loop.
+
+    Same maths as ``multibox_loss(...).total`` with its defaults (threshold 0.5, 3 negatives
+    per positive, alpha 1, variances (0.1, 0.2), distinct best priors).
+
+    Args:
+        predicted_locs (Tensor[B, P, 4]): predicted offsets.
+        predicted_scores (Tensor[B, P, C]): class logits.
+        boxes (list[Tensor[G_b, 4]]): GT boxes of each image, fractional xyxy, G_b >= 1.
+        labels (list[Tensor[G_b]]): GT labels of each image, 1..C-1.
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+
+    Returns:
+        Tensor[]: ``(L_conf + L_loc) / N``.
+    """
+    priors_xyxy = torch.cat((priors_cxcy[:, :2] - priors_cxcy[:, 2:] / 2,
+                             priors_cxcy[:, :2] + priors_cxcy[:, 2:] / 2), dim=1)  # [P, 4]
+    num_priors = priors_cxcy.shape[0]
+    loc_sum = predicted_locs.new_zeros(())
+    conf_sum = predicted_scores.new_zeros(())
+    num_positives = 0
+    for b in range(predicted_locs.shape[0]):
+        gt_boxes, gt_labels = boxes[b], labels[b]
+        num_gt = gt_boxes.shape[0]
+        # 1. match: principle 2 (best GT of each prior, if IoU >= threshold), then principle 1
+        # (best prior of each GT) written over it by index assignment
+        iou = _iou(gt_boxes, priors_xyxy)  # [G, P]
+        best_iou, gt_index = iou.max(dim=0)  # [P], [P]
+        gt_index[best_iou < THRESHOLD] = -1
+        gt_index[_best_prior_per_gt(iou)] = torch.arange(num_gt, device=iou.device)
+        positive = gt_index >= 0  # [P]
+        prior_labels = torch.where(positive, gt_labels[gt_index.clamp(min=0)], 0)  # [P]
+        # 2. location loss of the positives: smooth L1 against the encoded GT boxes
+        matched = gt_boxes[gt_index[positive]]  # [n, 4]
+        matched_cxcy = torch.cat(((matched[:, :2] + matched[:, 2:]) / 2, matched[:, 2:] - matched[:, :2]), dim=1)
+        pos_priors = priors_cxcy[positive]  # [n, 4]
+        targets = torch.cat(((matched_cxcy[:, :2] - pos_priors[:, :2]) / pos_priors[:, 2:] / VARIANCES[0],
+                             torch.log(matched_cxcy[:, 2:] / pos_priors[:, 2:]) / VARIANCES[1]), dim=1)  # [n, 4]
+        loc_sum = loc_sum + F.smooth_l1_loss(predicted_locs[b][positive], targets, reduction="sum")
+        # 3. confidence loss of every prior
+        conf = F.cross_entropy(predicted_scores[b], prior_labels, reduction="none")  # [P]
+        # 4. hard negative mining: sort this image's negatives by loss, keep the top 3 per positive
+        n_pos = int(positive.sum())
+        negatives = conf[~positive]  # [P - n_pos]
+        n_kept = min(NEG_POS_RATIO * n_pos, num_priors - n_pos)
+        hardest = negatives.sort(descending=True).values[:n_kept]  # [n_kept]
+        conf_sum = conf_sum + conf[positive].sum() + hardest.sum()
+        num_positives += n_pos
+    return (conf_sum + loc_sum) / max(num_positives, 1)
+
+
+# ------------------------------------------------------------------------------------------
+# Inputs and timing
+# ------------------------------------------------------------------------------------------
+
+def make_inputs(batch_size: int, priors_cxcy: Tensor, device: torch.device, seed: int = 0):
+    """Seeded predictions and 1..MAX_GT random valid fractional GT boxes per image."""
+    generator = torch.Generator().manual_seed(seed)
+    P = priors_cxcy.shape[0]
+    locs = torch.randn(batch_size, P, 4, generator=generator)  # [B, P, 4]
+    scores = torch.randn(batch_size, P, NUM_CLASSES, generator=generator)  # [B, P, C]
+    boxes, labels = [], []
+    for _ in range(batch_size):
+        n = int(torch.randint(1, MAX_GT + 1, (), generator=generator))
+        size = 0.05 + 0.6 * torch.rand(n, 2, generator=generator)  # [n, 2]
+        corner = (1 - size) * torch.rand(n, 2, generator=generator)  # [n, 2]
+        boxes.append(torch.cat((corner, corner + size), dim=1).to(device))  # [n, 4]
+        labels.append(torch.randint(1, NUM_CLASSES, (n,), generator=generator).to(device))  # [n]
+    locs = locs.to(device).requires_grad_()
+    scores = scores.to(device).requires_grad_()
+    return locs, scores, boxes, labels
+
+
+def median_ms(
+    fns: dict[str, Callable[[], object]], device: torch.device, repeats: int, warmup: int
+) -> dict[str, float]:
+    """Median wall time of each ``fn()`` in milliseconds, after ``warmup`` untimed rounds.
+
+    The functions are timed in turns (one run of each per round), so that a change in the
+    machine's load during the measurement affects all of them alike.
+    """
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            sync()
+            start = time.perf_counter()
+            fn()
+            sync()
+            times[name].append((time.perf_counter() - start) * 1e3)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def forward_backward(loss_fn: Callable[[], Tensor], inputs: tuple[Tensor, Tensor]) -> Callable[[], object]:
+    """``loss_fn()`` and the gradients of its result with respect to ``inputs``."""
+    return lambda: torch.autograd.grad(loss_fn(), inputs)
+
+
+def benchmark_device(device: torch.device, repeats: int, warmup: int) -> list[str]:
+    """Time every configuration on one device; return the Markdown lines."""
+    if device.type == "cuda":
+        where = (f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}), "
+                 f"{torch.get_num_threads()} CPU threads")
+    else:
+        where = f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} threads"
+    lines = [
+        f"torch {torch.__version__}, {where}; median of {repeats} runs of forward + backward, "
+        f"C = {NUM_CLASSES}, 1-{MAX_GT} GT boxes per image",
+        "",
+        "| B | priors | per-image loop (ms) | batched (ms) | floor (ms) | loop / batched | batched / floor |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for prior_set in (tiny_detector_priors(), ssd300_priors()):
+        priors_cxcy = prior_set.to(device)
+        for batch_size in BATCH_SIZES:
+            locs, scores, boxes, labels = make_inputs(batch_size, priors_cxcy, device)
+
+            def batched() -> Tensor:
+                return multibox_loss(locs, scores, boxes, labels, priors_cxcy).total
+
+            def loop() -> Tensor:
+                return loop_multibox_loss(locs, scores, boxes, labels, priors_cxcy)
+
+            # correctness first: the two implementations must agree before their speed means anything
+            torch.testing.assert_close(batched(), loop(), rtol=1e-4, atol=1e-6)
+            ms = median_ms(
+                {"loop": forward_backward(loop, (locs, scores)), "batched": forward_backward(batched, (locs, scores))},
+                device, repeats, warmup,
+            )
+            # the floor on its own: between two losses, whether a fresh [B, P, C] copy reuses
+            # memory already mapped or page-faults depends on what the allocator was just asked
+            floor = median_ms({"floor": lambda: scores.detach().clone()}, device, repeats, warmup)
+            loop_ms, batched_ms, floor_ms = ms["loop"], ms["batched"], floor["floor"]
+            lines.append(
+                f"| {batch_size} | {priors_cxcy.shape[0]} | {loop_ms:.2f} | {batched_ms:.2f} | {floor_ms:.3f} "
+                f"| {loop_ms / batched_ms:.1f}× | {batched_ms / floor_ms:.1f}× |"
+            )
+            print(lines[-1], flush=True)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 timed runs after 1 warm-up (a smoke test)")
+    parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
+                        help="where to run; 'all' (default) is the CPU, and CUDA when present")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per measurement (default 20)")
+    args = parser.parse_args()
+    repeats = args.repeats or (3 if args.quick else 20)
+    warmup = 1 if args.quick else 3
+
+    devices = []
+    if args.device in ("cpu", "all"):
+        devices.append(torch.device("cpu"))
+    if args.device in ("cuda", "all") and torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
+    elif args.device == "cuda":
+        parser.error("--device cuda: no CUDA GPU is available")
+
+    # the machine's default number of threads, left as it is
+    print(f"torch.get_num_threads() = {torch.get_num_threads()}\n", flush=True)
+    tables = [benchmark_device(device, repeats, warmup) for device in devices]
+    print()
+    for table in tables:
+        print("\n".join(table) + "\n")
+
+
+if __name__ == "__main__":
+    main()
