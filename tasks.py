@@ -50,6 +50,11 @@ def setup(cpu: bool = False) -> None:
     stamp.write_text(wanted)
 
 
+def notebook_env() -> dict[str, str]:
+    """This environment without MPLBACKEND: notebook kernels must draw inline, as when executed."""
+    return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+
+
 def lab(args: argparse.Namespace) -> None:
     setup(args.cpu)
     os.execv(str(PYTHON), [str(PYTHON), "-m", "jupyter", "lab", "notebooks/00_overview.ipynb", *args.extra])
@@ -57,8 +62,7 @@ def lab(args: argparse.Namespace) -> None:
 
 def test(args: argparse.Namespace) -> None:
     setup(args.cpu)
-    # no MPLBACKEND here: the notebooks' kernels must draw inline as when they were executed
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env = notebook_env()
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
     nbval = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg", *notebooks] \
         if notebooks else []
@@ -67,8 +71,7 @@ def test(args: argparse.Namespace) -> None:
 
 def notebooks(args: argparse.Namespace) -> None:
     setup(args.cpu)
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    run(PYTHON, str(ROOT / "tools" / "execute_notebooks.py"), *args.extra, env=env)
+    run(PYTHON, str(ROOT / "tools" / "execute_notebooks.py"), *args.extra, env=notebook_env())
 
 
 BENCHMARKS = ("loss_speed.py", "widget_update.py")  # the README's tables; the detector scripts run on their own

@@ -150,9 +150,7 @@ def _copy(args: tuple) -> tuple:
 
 
 def _number(x: float) -> str:
-    if isinstance(x, bool):
-        return str(x)
-    if isinstance(x, int):
+    if isinstance(x, int):  # bool included
         return str(x)
     if math.isnan(x):
         return "nan"
@@ -172,14 +170,6 @@ def _tensor(t: Tensor, indent: str = "") -> str:
         return "[" + ", ".join(_number(v) for v in t.tolist()) + "]"
     rows = [_tensor(row, indent + " ") for row in t]
     return "[" + (",\n" + indent + " ").join(rows) + "]"
-
-
-def _show_value(value: Any) -> str:
-    if isinstance(value, Tensor):
-        return _tensor(value)
-    if isinstance(value, float | int):
-        return _number(value)
-    return repr(value)
 
 
 def _same(a: Any, b: Any) -> bool:
