@@ -117,10 +117,14 @@ def translated_names() -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _python(source: str) -> str:
+    """A code cell's source with its IPython magics and shell lines blanked."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n"))
+
+
 def _code_shape(source: str) -> str:
     """The code's syntax tree with every string constant blanked: equal for code that differs in texts only."""
-    python = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n"))
-    tree = ast.parse(python)
+    tree = ast.parse(_python(source))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             node.value = ""
@@ -225,9 +229,14 @@ def build(name: str) -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
+def recorded_documents() -> dict[str, str]:
+    """The hash of the English each translated document follows, by document."""
+    return read_yaml(DOCUMENTS_FILE) if DOCUMENTS_FILE.exists() else {}
+
+
 def document_problems() -> list[str]:
     """The translated documents whose English changed after they were written, or that are missing."""
-    recorded = read_yaml(DOCUMENTS_FILE) if DOCUMENTS_FILE.exists() else {}
+    recorded = recorded_documents()
     problems = []
     for document, english in DOCUMENTS.items():
         if not (ROOT / document).exists():
@@ -280,7 +289,7 @@ def status(names: list[str]) -> int:
             problems = [p for p in document_problems() if p.startswith(name + ":")]
             for problem in problems:
                 print(problem)
-                recorded = (read_yaml(DOCUMENTS_FILE) if DOCUMENTS_FILE.exists() else {}).get(name)
+                recorded = recorded_documents().get(name)
                 if "stale" in problem and recorded:
                     english = ROOT / DOCUMENTS[name]
                     print(_diff(old_english(english, recorded), english.read_text(encoding="utf-8")))
@@ -303,7 +312,7 @@ def status(names: list[str]) -> int:
 
 def code_texts(source: str) -> list[str]:
     """The string literals (whole f-strings included) and comments of a code cell that hold words."""
-    python = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n"))
+    python = _python(source)
     line_starts = [0]
     for line in python.split("\n"):
         line_starts.append(line_starts[-1] + len(line) + 1)
@@ -349,7 +358,7 @@ def stub(name: str) -> int:
 def stamp(name: str, keys: list[str]) -> int:
     """Record that the translations of these cells (or this document) follow the current English."""
     if name in DOCUMENTS:
-        recorded = read_yaml(DOCUMENTS_FILE) if DOCUMENTS_FILE.exists() else {}
+        recorded = recorded_documents()
         recorded[name] = source_hash((ROOT / DOCUMENTS[name]).read_text(encoding="utf-8"))
         write_yaml(DOCUMENTS_FILE, dict(sorted(recorded.items())))
         print(f"{name}: follows {DOCUMENTS[name]} as it is now")
