@@ -2,9 +2,9 @@
 
     python3 tasks.py lab        set everything up, then open the course in JupyterLab
     python3 tasks.py test       set everything up, then run every test
-    python3 tasks.py notebooks  re-execute every notebook in place (the committed outputs)
+    python3 tasks.py notebooks  re-execute every notebook in place (the committed outputs), English and Chinese
     python3 tasks.py bench      run the speed benchmarks (loss, explorers) and print their tables
-    python3 tasks.py student    write student copies of the notebooks (solutions removed) into student/
+    python3 tasks.py student    write student copies of the notebooks (solutions removed) into student/ and student/zh/
 
 Setting up means: a virtual environment in ``.venv/`` inside the repository with this
 package installed editable with its test extra. It is created on first use and updated
@@ -63,7 +63,8 @@ def lab(args: argparse.Namespace) -> None:
 def test(args: argparse.Namespace) -> None:
     setup(args.cpu)
     env = notebook_env()
-    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    notebooks = sorted(str(p.relative_to(ROOT)) for folder in ("notebooks", "notebooks/zh")
+                       for p in (ROOT / folder).glob("[0-9]*.ipynb"))  # the English and the Chinese edition
     nbval = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg", *notebooks] \
         if notebooks else []
     run(PYTHON, "-m", "pytest", "tests", "ssd_course", *nbval, *args.extra, env=env)

@@ -13,6 +13,7 @@ One module per chapter of the course:
 * :mod:`ssd_course.pitfalls` -- reproductions of the popular implementations' defects
 * :mod:`ssd_course.checks`   -- automatic feedback for the notebooks' exercises
 * :mod:`ssd_course.data`     -- the course's annotated photographs and generated scenes
+* :mod:`ssd_course.i18n`     -- the language of what the package shows: ``set_language("zh")``
 * :mod:`ssd_course.model`, :mod:`ssd_course.detection`, :mod:`ssd_course.train` -- a tiny
   detector trained with this loss, its detections and mAP (notebook 08)
 
@@ -33,7 +34,8 @@ class labels of objects are 1..C-1 and 0 is background; IoU matrices are ``[G, P
 Every function follows the device and dtype of its inputs.
 """
 
-from ssd_course import boxes, encoding, loss, matching, priors
+from ssd_course import boxes, encoding, i18n, loss, matching, priors
+from ssd_course.i18n import get_language, set_language
 from ssd_course.loss import LossParts, MultiBoxLoss, multibox_loss
 from ssd_course.matching import BACKGROUND, UNMATCHED, Match, match_priors, match_priors_batch
 
@@ -47,10 +49,13 @@ __all__ = [
     "MultiBoxLoss",
     "boxes",
     "encoding",
+    "get_language",
+    "i18n",
     "loss",
     "match_priors",
     "match_priors_batch",
     "matching",
     "multibox_loss",
     "priors",
+    "set_language",
 ]

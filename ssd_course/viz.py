@@ -6,8 +6,9 @@ course: :func:`show_image` stretches the picture over (0, 0)-(1, 1) with the y a
 down, so a box (x1, y1, x2, y2) lands where it belongs whatever the image size.
 
 Colours follow the study guide's figures: GT boxes (真实框) yellow, prior boxes (先验框)
-red; a prior matched to a GT takes that GT's colour from :data:`GT_COLORS`. Figures carry
-English text only: CJK glyphs are missing from matplotlib's default fonts.
+red; a prior matched to a GT takes that GT's colour from :data:`GT_COLORS`. Every text a
+figure shows goes through ``_`` (:func:`ssd_course.i18n.figure_text`), which gives it in the
+language chosen with :func:`ssd_course.set_language`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from matplotlib.ticker import FuncFormatter
 from torch import Tensor
 
 from ssd_course.boxes import box_area, box_intersection, box_iou, cxcywh_to_xyxy
+from ssd_course.i18n import figure_text as _
+from ssd_course.i18n import text
 from ssd_course.loss import hard_negative_mask
 from ssd_course.matching import Match
 
@@ -186,7 +189,7 @@ def draw_gt_boxes(
     """
     boxes = _numpy_boxes(boxes_xyxy)
     texts = [f"GT {g}" + (f": {names[g]}" if names is not None else "") for g in range(len(boxes))]
-    return draw_boxes(ax, boxes, color=color, texts=texts, linewidth=linewidth, label=label)
+    return draw_boxes(ax, boxes, color=color, texts=texts, linewidth=linewidth, label=_(label))
 
 
 def draw_priors(
@@ -222,7 +225,7 @@ def draw_priors(
     """
     priors = priors_cxcy.detach().cpu().double()
     draw_boxes(ax, cxcywh_to_xyxy(priors), color=color, texts=texts, linewidth=linewidth,
-               linestyle=linestyle, alpha=alpha, label=label, text_at=text_at)
+               linestyle=linestyle, alpha=alpha, label=_(label), text_at=text_at)
     if centres:
         ax.scatter(priors[:, 0].numpy(), priors[:, 1].numpy(), s=6, c=[color] if isinstance(color, str) else color,
                    zorder=3)
@@ -308,18 +311,18 @@ def draw_match(
                       drawn_colors)
     if legend:
         handles = [
-            Line2D([], [], color="black", linewidth=3, label="GT box (colour = GT)"),
+            Line2D([], [], color="black", linewidth=3, label=_("GT box (colour = GT)")),
             Line2D([], [], color="black", linewidth=2.5, marker="*", markersize=10,
-                   label="prior matched by principle 1"),
-            Line2D([], [], color="black", linewidth=1.2, linestyle="--", label="prior matched by principle 2"),
+                   label=_("prior matched by principle 1")),
+            Line2D([], [], color="black", linewidth=1.2, linestyle="--", label=_("prior matched by principle 2")),
         ]
         if show_unmatched and len(unmatched) > 0:
             handles.append(Line2D([], [], color=PRIOR_COLOR, linewidth=1.2, linestyle=":",
-                                  label="unmatched prior (background)"))
+                                  label=_("unmatched prior (background)")))
         lost = sorted(set(range(G)) - set(gt_index[gt_index >= 0].tolist()))
         if lost:
             handles.append(Patch(facecolor="none", edgecolor="none",
-                                 label="lost GT: " + ", ".join(str(g) for g in lost)))
+                                 label=_("lost GT: {lost}", lost=", ".join(str(g) for g in lost))))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=8,
                   frameon=False)
     return ax
@@ -344,9 +347,11 @@ def summarise_match(match: Match, names: Sequence[str] | None = None) -> str:
         n1, n2 = int((mine & (principle == 1)).sum()), int((mine & (principle == 2)).sum())
         name = f" ({names[g]})" if names is not None else ""
         noun = "prior" if n1 + n2 == 1 else "priors"
-        lines.append(f"GT {g}{name}: {n1 + n2} {noun} ({n1} by principle 1, {n2} by principle 2)")
+        lines.append(text("GT {g}{name}: {count} {noun} ({n1} by principle 1, {n2} by principle 2)",
+                          g=g, name=name, count=n1 + n2, noun=noun, n1=n1, n2=n2))
     positives = int((gt_index >= 0).sum())
-    lines.append(f"positives: {positives}, negatives: {len(gt_index) - positives}")
+    lines.append(text("positives: {positives}, negatives: {negatives}", positives=positives,
+                      negatives=len(gt_index) - positives))
     return "\n".join(lines)
 
 
@@ -397,8 +402,8 @@ def draw_prior_iou_mosaic(
             mosaic[top:top + grid, left:left + grid] = tiles[s, :, r, :].numpy()
     image = ax.imshow(mosaic, cmap="viridis", vmin=0.0, vmax=vmax, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xticks([r * (grid + gap) + (grid - 1) / 2 for r in range(R)], [f"ratio {a:g}" for a in aspect_ratios])
-    ax.set_yticks([s * (grid + gap) + (grid - 1) / 2 for s in range(S)], [f"scale {x:g}" for x in scales])
+    ax.set_xticks([r * (grid + gap) + (grid - 1) / 2 for r in range(R)], [_("ratio {ratio:g}", ratio=a) for a in aspect_ratios])
+    ax.set_yticks([s * (grid + gap) + (grid - 1) / 2 for s in range(S)], [_("scale {scale:g}", scale=x) for x in scales])
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -406,7 +411,7 @@ def draw_prior_iou_mosaic(
         i, j, s, r = np.unravel_index(int(highlight), (grid, grid, S, R))
         ax.add_patch(Rectangle((r * (grid + gap) + j - 0.5, s * (grid + gap) + i - 0.5), 1, 1, fill=False,
                                edgecolor=PRIOR_COLOR, linewidth=2.5))
-    ax.set_title(title or "IoU with each prior (tile = scale x ratio, square = cell)")
+    ax.set_title(title or _("IoU with each prior (tile = scale x ratio, square = cell)"))
     return ax
 
 
@@ -451,14 +456,14 @@ def draw_mined_negatives(
     positive = gt_index >= 0
     ignored = ~positive & ~kept
     ax.scatter(positions[ignored.numpy(), 0], positions[ignored.numpy(), 1], s=4, c="#bbbbbb",
-               label=f"ignored negative ({int(ignored.sum())})", zorder=2)
+               label=_("ignored negative ({count})", count=int(ignored.sum())), zorder=2)
     if kept.any():
         ax.scatter(positions[kept.numpy(), 0], positions[kept.numpy(), 1], s=60 * size, marker="x", c=PRIOR_COLOR,
-                   linewidths=2 * size ** 0.5, label=f"kept hard negative ({int(kept.sum())})", zorder=3)
+                   linewidths=2 * size ** 0.5, label=_("kept hard negative ({count})", count=int(kept.sum())), zorder=3)
     if positive.any():
         ax.scatter(positions[positive.numpy(), 0], positions[positive.numpy(), 1], s=40 * size ** 0.5,
                    c=[gt_color(int(g)) for g in gt_index[positive]], edgecolors="white",
-                   label=f"positive ({int(positive.sum())})", zorder=4)
+                   label=_("positive ({count})", count=int(positive.sum())), zorder=4)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=8, frameon=False)
     return ax
 
@@ -519,7 +524,7 @@ def match_table(
         raise ValueError(f"prior_names must have one name per prior ({P}); got {len(prior_names)}")
     values = iou.detach().cpu().double()
     gt_labels = [f"GT {g}" + (f" ({gt_names[g]})" if gt_names is not None else "") for g in range(G)]
-    header = ["prior", *gt_labels, "matched to", "principle"]
+    header = [text("prior"), *gt_labels, text("matched to"), text("principle")]
     rows = []
     for p in range(P):
         g_matched = int(gt_index[p])
@@ -529,7 +534,7 @@ def match_table(
             if g == g_matched:
                 value = f"**{value}**" if markdown else f"{value}*"
             cells.append(value)
-        cells.append(gt_labels[g_matched] if g_matched >= 0 else "background")
+        cells.append(gt_labels[g_matched] if g_matched >= 0 else text("background"))
         cells.append(str(int(principle[p])) if g_matched >= 0 else "-")
         rows.append(cells)
     numeric = [False] + [True] * G + [False, True]  # right-aligned columns
@@ -593,7 +598,7 @@ def draw_positives_vs_threshold(
                                 else float("nan") for g in range(G)]
                                for iou, gi, pr in zip(ious, gt_index, principle)])  # [T, G]
     total = np.array([int((gi >= 0).sum()) for gi in gt_index])  # [T]
-    ax.plot(x, total, color="black", linewidth=2.5, marker="o", markersize=4, label="all positives")
+    ax.plot(x, total, color="black", linewidth=2.5, marker="o", markersize=4, label=_("all positives"))
     for g in range(G):
         name = f"GT {g}" + (f" ({names[g]})" if names is not None else "")
         ax.plot(x, per_gt[:, g], color=gt_color(g), linewidth=1.5, marker="o", markersize=4, label=name)
@@ -602,12 +607,12 @@ def draw_positives_vs_threshold(
             ax.scatter(x[only_principle1], per_gt[only_principle1, g], s=110 + 130 * g, facecolors="none",
                        edgecolors=gt_color(g), linewidths=1.5, zorder=3)
     ax.plot([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none", markeredgecolor="black",
-            label="GT kept only by principle 1")
+            label=_("GT kept only by principle 1"))
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))  # 1, 10, 100 rather than 10^k
-    ax.set_xlabel("threshold of principle 2 (IoU)")
-    ax.set_ylabel("positive priors")
+    ax.set_xlabel(_("threshold of principle 2 (IoU)"))
+    ax.set_ylabel(_("positive priors"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     if title:
@@ -653,16 +658,16 @@ def plot_l1_l2_smooth(
         ("L2", "x²/2", 0.5 * x * x, dict(color="#ff7f00", linewidth=1.8, linestyle="--")),
         ("smooth L1", f"β = {beta:g}", smooth_l1(x, beta), dict(color="#33a02c", linewidth=3.0, alpha=0.8)),
     )
-    ax.axvspan(-beta, beta, color="#dddddd", alpha=0.6, linewidth=0, label=f"|x| < β = {beta:g}: smooth L1 quadratic")
+    ax.axvspan(-beta, beta, color="#dddddd", alpha=0.6, linewidth=0, label=_("|x| < β = {beta:g}: smooth L1 quadratic", beta=beta))
     for name, formula, y, style in curves:
         values = torch.autograd.grad(y.sum(), x)[0] if gradient else y
         ax.plot(x.detach().numpy(), values.detach().numpy(), label=f"{name}: {formula}", **style)
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.axvline(0.0, color="black", linewidth=0.6)
     ax.set_xlim(-limit, limit)
-    ax.set_xlabel("x = predicted offset − target offset")
-    ax.set_ylabel("d loss / dx" if gradient else "loss")
-    ax.set_title(title or ("Gradient: how hard each loss pulls" if gradient else "Loss of one offset"))
+    ax.set_xlabel(_("x = predicted offset − target offset"))
+    ax.set_ylabel("d loss / dx" if gradient else _("loss"))
+    ax.set_title(title or (_("Gradient: how hard each loss pulls") if gradient else _("Loss of one offset")))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper center" if not gradient else "upper left")
     return ax
@@ -749,14 +754,14 @@ def draw_prior_values(
         ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="none", alpha=veil, zorder=0.5))
     points = ax.scatter(positions[:, 0], positions[:, 1], c=values, cmap=cmap, vmin=vmin, vmax=vmax, s=size,
                         marker="s", edgecolors="none", zorder=2.5)  # below captions (zorder 3)
-    ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.04, label=colorbar_label)
+    ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.04, label=_(colorbar_label))
     if highlight is not None:
         chosen = highlight.detach().cpu().numpy()
         if chosen.shape != (P,) or chosen.dtype != bool:
             raise ValueError(f"highlight must be a bool tensor of shape [{P}]; got {chosen.dtype} {list(chosen.shape)}")
         ax.scatter(positions[chosen, 0], positions[chosen, 1], s=size * 2.2, marker="s", facecolors="none",
                    edgecolors=highlight_color, linewidths=2.2, zorder=2.6,
-                   label=f"{highlight_label} ({int(chosen.sum())})")
+                   label=f"{_(highlight_label)} ({int(chosen.sum())})")
         if legend:
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), fontsize=8, frameon=False)
     return ax
@@ -795,17 +800,17 @@ def plot_sample_counts(
     negatives = totals - positives
     x = np.arange(len(names))
     width = 0.38
-    bars_positive = ax.bar(x - width / 2, positives, width, color=GT_COLORS[0], label="positive priors (P)")
-    bars_negative = ax.bar(x + width / 2, negatives, width, color="#999999", label="negative priors")
+    bars_positive = ax.bar(x - width / 2, positives, width, color=GT_COLORS[0], label=_("positive priors (P)"))
+    bars_negative = ax.bar(x + width / 2, negatives, width, color="#999999", label=_("negative priors"))
     for bars in (bars_positive, bars_negative):
         for bar in bars:
             ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{int(bar.get_height())}",
                     ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x, list(names))
-    ax.set_ylabel("priors")
+    ax.set_ylabel(_("priors"))
     ax.set_ylim(0, totals.max() * 1.3)
     ax.legend(fontsize=8, loc="upper center", ncol=2)
-    ax.set_title(title or "Positive vs negative priors per image")
+    ax.set_title(title or _("Positive vs negative priors per image"))
     return ax
 
 
@@ -872,15 +877,15 @@ def draw_iou(
             raise ValueError(f"{name} must have x2 >= x1 and y2 >= y1; got {[x1, y1, x2, y2]}")
     for (x1, y1, x2, y2), name, color in zip(boxes, names, colors):
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color, linewidth=2.0,
-                               label=f"box {name}"))
+                               label=_("box {name}", name=name)))
         ax.text(x1, y1, f" {name}", color=color, fontsize=12, fontweight="bold", va="top", ha="left")
     x1, y1 = np.maximum(boxes[0, :2], boxes[1, :2])
     x2, y2 = np.minimum(boxes[0, 2:], boxes[1, 2:])
     if x2 > x1 and y2 > y1:
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, facecolor="#6a3d9a", alpha=0.45, hatch="//",
-                               edgecolor="#6a3d9a", linewidth=0.0, label=f"{names[0]} ∩ {names[1]} (intersection)"))
+                               edgecolor="#6a3d9a", linewidth=0.0, label=_("{a} ∩ {b} (intersection)", a=names[0], b=names[1])))
     outline = LineCollection(_union_outline(boxes), colors="black", linewidths=2.5, linestyles="--",
-                             label=f"{names[0]} ∪ {names[1]} (union, outline)")
+                             label=_("{a} ∪ {b} (union, outline)", a=names[0], b=names[1]))
     ax.add_collection(outline)
     low, high = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)  # [2], [2]
     margin = 0.12 * max(float((high - low).max()), 1e-6)
@@ -889,7 +894,7 @@ def draw_iou(
     ax.set_aspect("equal")
     if legend:
         ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
-    ax.set_title(title or f"IoU of {names[0]} and {names[1]}")
+    ax.set_title(title or _("IoU of {a} and {b}", a=names[0], b=names[1]))
     if caption:
         both = torch.from_numpy(boxes)  # [2, 4]
         inter = float(box_intersection(both[:1], both[1:])[0, 0])
@@ -936,7 +941,7 @@ def draw_iou_matrix(
         raise ValueError(f"iou must have shape [G, P]; got {list(values.shape)}")
     G, P = values.shape
     row_labels = [f"GT {g}" for g in range(G)] if row_labels is None else list(row_labels)
-    column_labels = [f"prior {p}" for p in range(P)] if column_labels is None else list(column_labels)
+    column_labels = [_("prior {index}", index=p) for p in range(P)] if column_labels is None else list(column_labels)
     if len(row_labels) != G or len(column_labels) != P:
         raise ValueError(
             f"row_labels and column_labels must have {G} and {P} entries for iou of shape [{G}, {P}]; "
@@ -953,7 +958,7 @@ def draw_iou_matrix(
     ax.tick_params(length=0)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="IoU")
-    ax.set_title(title or f"IoU matrix [G, P] = [{G}, {P}]")
+    ax.set_title(title or _("IoU matrix [G, P] = [{G}, {P}]", G=G, P=P))
     return ax
 
 
@@ -995,19 +1000,20 @@ def plot_ranked_negative_losses(
     losses = conf_loss.detach().cpu().double()[~positive.cpu()]  # [negatives]
     ranked = np.sort(losses.numpy())[::-1]
     ranks = np.arange(len(ranked))
-    ax.plot(ranks, ranked, color="#555555", linewidth=1.5, label=f"negatives ({len(ranked)}), sorted by loss")
+    ax.plot(ranks, ranked, color="#555555", linewidth=1.5, label=_("negatives ({count}), sorted by loss", count=len(ranked)))
     if num_kept:
         ax.fill_between(ranks[:num_kept], 0, ranked[:num_kept], color=PRIOR_COLOR, alpha=0.35,
-                        label=f"kept: the {num_kept} hardest negatives")
+                        label=_("kept: the {count} hardest negatives", count=num_kept))
     ratio = "inf" if math.isinf(neg_pos_ratio) else f"{neg_pos_ratio:g}"
     ax.axvline(num_kept, color=PRIOR_COLOR, linestyle="--", linewidth=1.5,
-               label=f"cut at M = min({ratio} x P, negatives) = {num_kept}  (P = {num_positives})")
+               label=_("cut at M = min({ratio} x P, negatives) = {kept}  (P = {positives})", ratio=ratio,
+                       kept=num_kept, positives=num_positives))
     ax.set_xlim(0, max(len(ranked), 1))
     ax.set_ylim(0, None)
-    ax.set_xlabel("rank of the negative prior (0 = highest loss)")
-    ax.set_ylabel("confidence loss (target: background)")
+    ax.set_xlabel(_("rank of the negative prior (0 = highest loss)"))
+    ax.set_ylabel(_("confidence loss (target: background)"))
     ax.legend(fontsize=8, loc="upper right")
-    ax.set_title(title or "Negative priors ranked by confidence loss")
+    ax.set_title(title or _("Negative priors ranked by confidence loss"))
     return ax
 
 
@@ -1083,11 +1089,11 @@ def plot_loss_curve(ax: Axes, history: Mapping[str, Sequence[float]], *, title: 
         raise ValueError(f"history must hold sequences of one length; got lengths {sorted(lengths)}")
     for name, values in history.items():
         ax.plot(np.arange(len(values)), np.asarray(values, dtype=float), marker="o", markersize=3, label=name)
-    ax.set_xlabel("optimisation step")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(_("optimisation step"))
+    ax.set_ylabel(_("loss"))
     ax.set_ylim(0, None)
     ax.legend(fontsize=8)
-    ax.set_title(title or "Loss during optimisation")
+    ax.set_title(title or _("Loss during optimisation"))
     return ax
 
 
@@ -1181,7 +1187,7 @@ def draw_numbered_priors(
         raise ValueError(f"texts must have one badge per prior ({len(boxes)}); got {len(texts)}")
     colors = [color] * len(boxes) if isinstance(color, str) else list(color)
     first_patch = len(ax.patches)
-    draw_boxes(ax, boxes, color=colors, linewidth=linewidth, label=label)
+    draw_boxes(ax, boxes, color=colors, linewidth=linewidth, label=_(label))
     if halo:
         _add_halo(ax.patches[first_patch:])
     _place_badges(ax, boxes, texts, colors)
@@ -1230,13 +1236,13 @@ def draw_feature_map_grid(
         middle = (np.arange(size) + 0.5) / size  # [size]
         cx, cy = np.meshgrid(middle, middle)  # [size, size] each, row i, column j
         ax.scatter(cx.ravel(), cy.ravel(), s=max(4.0, 60.0 / size), c=color, edgecolors="black", linewidths=0.4,
-                   zorder=3, label=label)
+                   zorder=3, label=_(label))
     if highlight is not None:
         row, column = highlight
         if not (0 <= row < size and 0 <= column < size):
             raise ValueError(f"highlight must be a (row, column) inside the {size} x {size} grid; got {highlight!r}")
         ax.add_patch(Rectangle((column / size, row / size), 1 / size, 1 / size, facecolor=PRIOR_COLOR, alpha=0.35,
-                               edgecolor=PRIOR_COLOR, linewidth=1.5, label=f"cell ({row}, {column})"))
+                               edgecolor=PRIOR_COLOR, linewidth=1.5, label=_("cell ({row}, {column})", row=row, column=column)))
     return ax
 
 
@@ -1286,7 +1292,7 @@ def draw_detections(
     texts = [f"{class_names[labels_list[d]]} {scores_list[d]:.2f}" for d in kept]
     draw_boxes(ax, boxes[kept], color=colors, texts=texts, linewidth=linewidth, text_at="bottom")
     if label is not None and kept:
-        ax.add_line(Line2D([], [], color=colors[0], linewidth=linewidth, label=label))
+        ax.add_line(Line2D([], [], color=colors[0], linewidth=linewidth, label=_(label)))
     return ax
 
 
@@ -1327,10 +1333,11 @@ def plot_smoothed_curves(
         running[window:] = running[window:] - running[:-window]
         counts = np.minimum(np.arange(1, len(values) + 1), window)
         ax.plot(np.arange(len(values)), running / counts, linewidth=1.5, label=name)
-    ax.set_xlabel("optimisation step")
-    ax.set_ylabel(ylabel + (f" (running mean of {window} steps)" if window > 1 else ""))
+    ax.set_xlabel(_("optimisation step"))
+    ylabel = _(ylabel)
+    ax.set_ylabel(_("{label} (running mean of {window} steps)", label=ylabel, window=window) if window > 1 else ylabel)
     if log_scale:
         ax.set_yscale("log")
     ax.legend(fontsize=8)
-    ax.set_title(title or "Training curves")
+    ax.set_title(title or _("Training curves"))
     return ax

@@ -1,8 +1,11 @@
 """Re-execute the course notebooks in place, top to bottom, each in a fresh kernel.
 
-    python tools/execute_notebooks.py [NOTEBOOK ...]     (default: every notebooks/NN_*.ipynb)
+    python tools/execute_notebooks.py [NOTEBOOK ...]     (default: every notebooks/NN_*.ipynb,
+                                                          then every Chinese one, notebooks/zh/NN_*.ipynb)
 
-This is how the committed outputs are made (``python3 tasks.py notebooks``). Outputs that
+This is how the committed outputs are made (``python3 tasks.py notebooks``). A Chinese
+notebook is first rebuilt from its English notebook and translation (``tools/translations.py``);
+one whose translation is out of date is left as it is, with its problems listed. Outputs that
 change from run to run on the same machine must not exist: the notebooks are seeded. The
 only metadata kept is what JupyterLab needs to pick the kernel, so that regenerating a
 notebook changes nothing but what its code printed or drew.
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from translations import CHINESE, TranslationError, build, translated_names
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -79,13 +83,23 @@ def execute(path: Path) -> float:
 
 
 def main(argv: list[str]) -> None:
-    paths = [Path(a).resolve() for a in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    total = 0.0
+    paths = [Path(a).resolve() for a in argv] or [
+        *sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), *(CHINESE / f"{name}.ipynb" for name in translated_names())]
+    total, failed = 0.0, 0
     for path in paths:
+        if path.parent == CHINESE:
+            try:
+                build(path.stem)
+            except TranslationError as error:
+                print(f"{path.relative_to(ROOT)}: not rebuilt, its translation is out of date:\n{error}", flush=True)
+                failed += 1
+                continue
         seconds = execute(path)
         total += seconds
         print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s", flush=True)
-    print(f"{len(paths)} notebooks in {total:.1f} s")
+    print(f"{len(paths) - failed} notebooks in {total:.1f} s")
+    if failed:
+        sys.exit(f"{failed} Chinese notebooks not rebuilt: see python tools/translations.py status")
 
 
 if __name__ == "__main__":

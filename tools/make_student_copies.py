@@ -2,8 +2,8 @@
 
     python tools/make_student_copies.py [--out DIR] [--force] [NOTEBOOK ...]
 
-(default: every ``notebooks/NN_*.ipynb`` into ``student/``; ``python3 tasks.py student``
-runs it). The copies have their outputs cleared, and ``notebooks/GLOSSARY.md`` and a
+(default: every ``notebooks/NN_*.ipynb`` into ``student/``, and the Chinese edition
+``notebooks/zh/NN_*.ipynb`` into ``student/zh/``; ``python3 tasks.py student`` runs it). The copies have their outputs cleared, and ``notebooks/GLOSSARY.md`` and a
 ``README.md`` for learners are written next to them. A copy that already exists and differs
 from the new one (a learner may have worked in it) is only overwritten with ``--force``.
 
@@ -36,7 +36,8 @@ The convention in the committed notebooks (see ``docs/instructors.md``):
 * **Conceptual question** -- in a markdown cell, the answer is a block
   ``<details>`` / ``<summary>Answer</summary>`` / answer / ``</details>``, which JupyterLab
   shows folded until clicked. In the student copy the block becomes "*Write your answer
-  here.*". Other ``<details>`` blocks (a ``<summary>Hint</summary>``) are kept.
+  here.*". Other ``<details>`` blocks (a ``<summary>Hint</summary>``) are kept. The Chinese
+  edition writes ``<summary>答案</summary>``, which becomes "*在这里写下你的答案。*".
 
 Malformed markers (unbalanced, nested, misspelt, at the top level of a cell, or leaving
 code that does not compile) stop the tool with an error naming the notebook, the cell and
@@ -65,11 +66,12 @@ TODO = "# TODO:"
 GENERIC_TODO = "# TODO: write your code here, in place of the line below."
 SCAFFOLD = "raise NotImplementedError"
 ANSWER_PLACEHOLDER = "*Write your answer here.*"
+ANSWER_PLACEHOLDER_ZH = "*在这里写下你的答案。*"
 
 # anything that looks like a marker, to catch misspelt ones before they leak a solution
 _MARKER_LIKE = re.compile(r"#\s*(BEGIN|END)[\s_-]*SOLUTION", re.IGNORECASE)
-_ANSWER_OPEN = re.compile(r"<details>\s*<summary>\s*Answer\s*</summary>", re.IGNORECASE)
-_ANSWER_LIKE = re.compile(r"<summary>\s*Answers?\s*</summary>", re.IGNORECASE)
+_ANSWER_OPEN = re.compile(r"<details>\s*<summary>\s*(Answer|答案)\s*</summary>", re.IGNORECASE)
+_ANSWER_LIKE = re.compile(r"<summary>\s*(Answers?|答案)\s*</summary>", re.IGNORECASE)
 _DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 
@@ -99,6 +101,25 @@ write your answer.
 The solutions are in the notebooks of `notebooks/`. These copies are made by
 `python3 tasks.py student`, which does not overwrite a copy you have changed unless it is
 run with `--force`.
+"""
+
+
+STUDENT_README_ZH = """\
+# 课程笔记本的学生版
+
+这些笔记本就是 `notebooks/zh/` 中的课程，只是去掉了练习的答案。请在仓库根目录下，用课程的环境打开：
+
+```bash
+.venv/bin/python -m jupyter lab student/zh/00_overview.ipynb
+```
+
+（或者在 conda 环境中运行 `jupyter lab student/zh/`。）从头依次运行每个单元格：输出已经清空，每张图、每个数字都会随着你的运行出现。
+
+**编程练习。** 有的代码单元格定义了一个函数，函数体里在 `# TODO:` 注释下面写着 `raise NotImplementedError`。把这一行换成你的代码，再运行这个单元格：它的最后一行会调用 `ssd_course.checks` 中的检查，用手工构造的和随机的例子运行你的函数，要么打印 `✓ ……`（全部通过），要么打印第一个没通过的例子：输入、期望的值、你的值和一条提示。在你写出代码之前，它会提示还没有实现。
+
+**问答题。** Markdown 单元格里写着 *在这里写下你的答案。* 的地方，双击它，写下你的答案。
+
+答案在 `notebooks/zh/` 的笔记本里。这些学生版由 `python3 tasks.py student` 生成；你改过的学生版不会被覆盖，除非加上 `--force`。
 """
 
 
@@ -240,7 +261,7 @@ def remove_answers(source: str, where: str) -> tuple[str, int]:
         if _DETAILS_OPEN.search(source, opening.end(), close.start()):
             raise StudentCopyError(f"{where}: an answer block holds another '<details>' block; answers cannot nest")
         parts.append(source[position:opening.start()])
-        parts.append(ANSWER_PLACEHOLDER)
+        parts.append(ANSWER_PLACEHOLDER_ZH if opening[1] == "答案" else ANSWER_PLACEHOLDER)
         position = close.end()
         answers += 1
     parts.append(source[position:])
@@ -330,7 +351,8 @@ def generate(notebooks: list[Path], out: Path, force: bool = False, glossary: Pa
     out.mkdir(parents=True, exist_ok=True)
     for target, (text, _) in converted.items():
         target.write_text(text, encoding="utf-8")
-    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    chinese = bool(notebooks) and notebooks[0].parent.name == "zh"
+    (out / "README.md").write_text(STUDENT_README_ZH if chinese else STUDENT_README, encoding="utf-8")
     if glossary is None and notebooks:
         glossary = notebooks[0].parent / "GLOSSARY.md"
     if glossary is not None and glossary.exists():
@@ -352,8 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     if not notebooks:
         print(f"error: no notebook found in {NOTEBOOKS}", file=sys.stderr)
         return 1
+    editions = [(notebooks, args.out.resolve())]
+    if not args.notebooks and course_notebooks(NOTEBOOKS / "zh"):
+        editions.append((course_notebooks(NOTEBOOKS / "zh"), args.out.resolve() / "zh"))
+    written = {}
     try:
-        written = generate(notebooks, args.out.resolve(), force=args.force)
+        for edition, out in editions:
+            written.update(generate(edition, out, force=args.force))
     except StudentCopyError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
