@@ -163,7 +163,9 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
     picture is :func:`ssd_course.viz.draw_mined_negatives`; the readout gives the number of
     positives, of kept negatives, and the confidence loss of
     :func:`ssd_course.loss.multibox_loss` at this ratio. The "all negatives" box sets the
-    ratio to infinity.
+    ratio to infinity. Every prior has its own mark (the 9 priors of a cell on a 3 x 3 grid
+    around its centre), so the marks can be counted against the legend, and the GT boxes are
+    drawn as in the notebook's figures.
 
     Args:
         photo (str): a name from :func:`ssd_course.data.photo_names`.
@@ -178,6 +180,7 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
 
     picture = data.load_photo(photo)
     priors_cxcy = priors.tiny_detector_priors()
+    names = picture.object_names
     num_classes = len(picture.class_names)
     generator = torch.Generator().manual_seed(seed)
     scores = torch.randn(1, priors_cxcy.shape[0], num_classes, generator=generator)  # [1, P, C]
@@ -198,10 +201,13 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
             "conf_loss": round(parts.conf.item(), 4),
         }
         label = "all" if math.isinf(ratio) else f"{ratio:g}"
-        fig = Figure(figsize=(6.4, 5.0))
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.1)
-        viz.draw_mined_negatives(fig.add_subplot(), priors_cxcy, match, kept, image=picture.image,
+        fig = Figure(figsize=(7.2, 5.4))
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.94, bottom=0.07)
+        ax = fig.add_subplot()
+        # spread: the 9 priors of a cell on a 3 x 3 grid around its centre, one mark each
+        viz.draw_mined_negatives(ax, priors_cxcy, match, kept, image=picture.image, spread=True,
                                  title=f"{photo}: neg:pos ratio {label}")
+        viz.draw_gt_boxes(ax, picture.boxes, names, label=None)
         text = (
             f"positives P = {state['positives']}, negatives = {state['negatives']}\n"
             f"kept hard negatives = min({label} x {state['positives']}, {state['negatives']}) = {state['kept_negatives']}\n"
