@@ -120,3 +120,31 @@ def test_negative_ratio_explorer_draws_every_kept_negative_apart_and_the_gt_boxe
         captions = [text.get_text() for text in ax.texts]
         assert captions == ["GT 0: cup", "GT 1: saucer", "GT 2: spoon"]  # the GT boxes are drawn, captioned
     assert explorer.state["kept_negatives"] == min(10 * 17, 424)
+
+
+def test_every_explorer_has_a_kernel_watch_on_its_controls_that_answers_pings():
+    for explorer in (widgets.iou_threshold_explorer("coffee"), widgets.negative_ratio_explorer("coffee"),
+                     widgets.box_explorer(None)):
+        watch = explorer.watch
+        assert watch in explorer.widget.children
+        assert watch.controls == [control.model_id for control in explorer.controls.values()]
+        sent = []
+        watch.send = lambda content, buffers=None: sent.append(content)
+        watch._msg_callbacks(watch, {"kind": "ping", "number": 7}, [])
+        watch._msg_callbacks(watch, {"kind": "something else"}, [])
+        assert sent == [{"kind": "pong", "number": 7}]  # each ping answered once, nothing else
+        assert repr(watch) == f"KernelWatch(controls={len(explorer.controls)})"  # no memory address
+    assert "{seconds}" in watch.silent_text and "from the top" in watch.restarted_text
+
+
+def test_kernel_watch_front_end_is_valid_javascript(tmp_path):
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node to parse the watch's JavaScript with (the browser test runs it)")
+    module = tmp_path / "watch.mjs"
+    module.write_text(widgets._WATCH_ESM, encoding="utf-8")
+    result = subprocess.run([node, "--check", str(module)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
