@@ -13,7 +13,14 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, jupyterlab, pytestmark  # noqa: F401
+from tests.test_browser import (  # noqa: F401 -- the fixture and the marks are used by name
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    jupyterlab,
+    open_and_run_all,
+    pytestmark,
+)
 
 NOTEBOOK = "kernel_watch.ipynb"
 BUSY_SECONDS = 14  # longer than the watch's 5 s timeout plus the time to move the slider
@@ -39,17 +46,7 @@ def test_explorer_says_when_its_kernel_is_busy_or_was_restarted(jupyterlab, tmp_
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1000})
         try:
-            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-            select_kernel = page.locator(".jp-Dialog button", has_text="Select")
-            try:  # JupyterLab may ask which kernel to start
-                select_kernel.wait_for(timeout=10_000)
-                select_kernel.click()
-            except sync_api.TimeoutError:
-                pass
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            open_and_run_all(page, url, token, NOTEBOOK)
 
             slider = page.locator(".widget-hslider", has_text="neg:pos ratio").first
             slider.wait_for(timeout=120_000)
