@@ -1558,7 +1558,7 @@ def check_multibox_loss(fn: Callable[[Tensor, Tensor, list, list, Tensor], Any])
 #   check_fix_plain_l1        -- fn(predicted_locs, loc_targets, positive) -> float
 # ---------------------------------------------------------------------------------------------
 
-__all__ += [  # noqa: PLE0605 -- the notebook 09 checks, kept together at the end of the module
+__all__ += [  # the checks of notebook 09, kept together at the end of the module
     "check_fix_empty_image",
     "check_fix_lost_gt",
     "check_fix_mask_shape",
@@ -1657,11 +1657,13 @@ def check_fix_mask_shape(fn: Callable[[Tensor, Tensor, float], Any]) -> bool:
         loss_c = ((torch.randperm(900, generator=generator)[: B * P] + 50).to(_DTYPE) / 100).reshape(B * P, 1)
         positive = torch.zeros(B, P, dtype=torch.bool)
         for b in range(B):
-            positive[b, torch.randperm(P, generator=generator)[: 1 + int(torch.randint(2, (1,), generator=generator))]] = True
+            count = 1 + int(torch.randint(2, (1,), generator=generator))  # 1 or 2 positives
+            positive[b, torch.randperm(P, generator=generator)[:count]] = True
         hand.append((f"random batch {k + 1} ({B} images of {P} priors)", loss_c, positive, 2, ""))
     cases = [
-        _Case(t, (c, p, r), [("loss_c", _tensor(c.reshape(p.shape)) + f"  (shown as [B, P]; passed as [{c.shape[0]}, 1])"),
-                             ("positive", _batch_mask_text(p)), ("neg_pos_ratio", str(r))], h)
+        _Case(t, (c, p, r), [
+            ("loss_c", _tensor(c.reshape(p.shape)) + f"  (shown as [B, P]; passed as [{c.shape[0]}, 1])"),
+            ("positive", _batch_mask_text(p)), ("neg_pos_ratio", str(r))], h)
         for t, c, p, r, h in hand
     ]
     mistakes = [
@@ -1727,8 +1729,8 @@ def check_fix_swapped_corners(fn: Callable[[Tensor], Any]) -> bool:
          "x2 < x1 for every box: width x2 - x1 is negative and log(width / prior width) is NaN."),
         ("one box with its y corners swapped", torch.cat((coffee[:2], coffee[2:, [0, 3, 2, 1]])),
          "check the height too: y2 <= y1 breaks log(g_h / d_h) the same way."),
-        ("a box with both corners swapped (its area x * y is positive)", torch.cat((coffee[:1], coffee[1:2, [2, 3, 0, 1]],
-                                                                                  coffee[2:])),
+        ("a box with both corners swapped (its area x * y is positive)",
+         torch.cat((coffee[:1], coffee[1:2, [2, 3, 0, 1]], coffee[2:])),
          "(x1 - x2) * (y1 - y2) > 0 when both are swapped: test the width and the height, not the area."),
         ("a box of width 0", torch.cat((coffee[:1], _mt([0.4, 0.2, 0.4, 0.9]))),
          "a width of exactly 0 gives log 0 = -inf: reject x2 <= x1, not only x2 < x1."),
@@ -2037,7 +2039,8 @@ def check_fix_plain_l1(fn: Callable[[Tensor, Tensor, Tensor], Any]) -> bool:
         bool: True when every case passes; a report is printed either way.
     """
     generator = _generator(905)
-    zero_hint = "a batch without positives has N = 0 and nothing to sum: return 0, not 0 / 0 = NaN (divide by max(N, 1))."
+    zero_hint = ("a batch without positives has N = 0 and nothing to sum: return 0, not 0 / 0 = NaN (divide by "
+                 "max(N, 1)).")
 
     def batch(B: int, P: int, spread: float, fraction: float) -> tuple[Tensor, Tensor, Tensor]:
         locs = _rounded(spread * torch.randn(B, P, 4, generator=generator, dtype=_DTYPE))
@@ -2069,7 +2072,8 @@ def check_fix_plain_l1(fn: Callable[[Tensor, Tensor, Tensor], Any]) -> bool:
                  "by N, the number of positives.", lambda *a: _location_variant(*a, by="4N")),
         _Mistake("divide the sum by N, the number of positives (you did not divide).",
                  lambda *a: _location_variant(*a, by="1")),
-        _Mistake("your result has no guard for N = 0: " + zero_hint, lambda *a: _location_variant(*a, by="N_unguarded")),
+        _Mistake("your result has no guard for N = 0: " + zero_hint,
+                 lambda *a: _location_variant(*a, by="N_unguarded")),
         _Mistake("that is plain L1 summed over the positives and divided by N: use smooth L1 (0.5 x**2 where "
                  "|x| < 1).", lambda *a: _location_variant(*a, kind="l1")),
         _Mistake("only the positives have a box to regress to: leave the negatives' offsets out of the sum.",

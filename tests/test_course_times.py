@@ -68,10 +68,13 @@ def test_estimate_counts_what_a_notebook_asks_of_the_learner():
                                       "</details>"),
     ]
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": "", "text/plain": "<Figure>"})]
+    shown_source = {"text/markdown": "```python\nx = 1\n\ny = 2\n```"}
     nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\nb\nc\n"),
-                           nbformat.v4.new_output("display_data", data={"text/markdown": "```python\nx = 1\n\ny = 2\n```"})]
+                           nbformat.v4.new_output("display_data", data=shown_source)]
     found = estimate_times.measure(nb)
-    assert (found.words, found.code_cells, found.figures, found.output_lines, found.source_lines) == (11, 2, 1, 3, 2)
-    assert (found.try_its, found.explorers, found.implementations, found.solution_lines, found.questions) == (1, 1, 1, 2, 1)
+    assert (found.words, found.code_cells, found.figures, found.output_lines, found.source_lines) == \
+        (11, 2, 1, 3, 2)
+    assert (found.try_its, found.explorers, found.implementations, found.solution_lines, found.questions) == \
+        (1, 1, 1, 2, 1)
     # 11 / 150 + 2 * 0.75 + 2 / 20 + 3 / 40 + 1 = 2.755 -> 5; 3 + 5 + 8 + 2 * 0.5 + 3 = 20 -> 20
     assert (found.reading(), found.practice(), found.total()) == (5, 20, 25)
