@@ -1546,3 +1546,552 @@ def check_multibox_loss(fn: Callable[[Tensor, Tensor, list, list, Tensor], Any])
              "positives and the hard negatives of each image, then (L_conf + L_loc) / max(N, 1).",
     )
     return _run(spec, fn)
+
+
+# ---------------------------------------------------------------------------------------------
+# 09 Debugging SSD losses: the fixes of bugs from real bug reports
+#
+#   check_fix_mask_shape      -- fn(loss_c, positive, neg_pos_ratio) -> Tensor[B, P] (bool)
+#   check_fix_swapped_corners -- fn(boxes) -> Tensor[K] (int64): the boxes that cannot be encoded
+#   check_fix_empty_image     -- fn(gt_boxes, gt_labels, priors_cxcy) -> Tensor[P] (int64 labels)
+#   check_fix_lost_gt         -- fn(gt_boxes, priors_cxcy) -> Tensor[P] (int64 GT index, -1 background)
+#   check_fix_plain_l1        -- fn(predicted_locs, loc_targets, positive) -> float
+# ---------------------------------------------------------------------------------------------
+
+__all__ += [  # the checks of notebook 09, kept together at the end of the module
+    "check_fix_empty_image",
+    "check_fix_lost_gt",
+    "check_fix_mask_shape",
+    "check_fix_plain_l1",
+    "check_fix_swapped_corners",
+]
+
+
+def _to_batch_mask(value: Any, expected: Tensor) -> Tensor:
+    """A bool mask (or 0/1 integers) of the shape of ``expected`` -> a bool tensor."""
+    wanted = f"a bool mask of shape {list(expected.shape)} = [B, P], True for the kept negatives"
+    if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
+        value = torch.as_tensor(value)
+    if not isinstance(value, Tensor):
+        raise _bad(value, wanted)
+    value = value.detach().cpu()
+    if value.dtype != torch.bool:
+        if value.dtype.is_floating_point or not bool(((value == 0) | (value == 1)).all()):
+            raise _bad(value, wanted)
+        value = value.bool()
+    return value
+
+
+def _flat_mining(loss_c: Tensor, positive: Tensor, ratio: float, *, order: str = "view", zero: bool = True
+                 ) -> Tensor:
+    """The classic mining of a ``[B * P, 1]`` loss column: fixed (defaults) or with a wrong fix."""
+    B, P = positive.shape
+    if order == "view":
+        ranked = loss_c.reshape(B, P).clone()
+        mask = positive
+    elif order == "transposed":  # reshaped in the wrong order: column b of [P, B] is not image b
+        ranked = loss_c.reshape(P, B).t().clone()
+        mask = positive
+    else:  # "batch": the whole batch as one image
+        ranked = loss_c.reshape(1, B * P).clone()
+        mask = positive.reshape(1, B * P)
+    if zero:
+        ranked[mask] = 0
+    rank = ranked.argsort(dim=1, descending=True, stable=True).argsort(dim=1)  # [rows, P']
+    num_neg = (ratio * mask.long().sum(dim=1, keepdim=True)).clamp(max=mask.shape[1] - 1)  # [rows, 1]
+    return (rank < num_neg).reshape(B, P)
+
+
+def _batch_mask_text(mask: Tensor) -> str:
+    return "; ".join(f"image {b}: True at {row.nonzero().flatten().tolist()}" for b, row in enumerate(mask))
+
+
+def _batch_mask_difference(expected: Tensor, got: Tensor) -> str:
+    if expected.shape != got.shape:
+        return f"shape: expected {list(expected.shape)}, got {list(got.shape)}"
+    return "; ".join(f"image {b}: {_mask_difference(expected[b], got[b])}" for b in range(expected.shape[0])
+                     if not torch.equal(expected[b], got[b]))
+
+
+def check_fix_mask_shape(fn: Callable[[Tensor, Tensor, float], Any]) -> bool:
+    """Check the repaired hard negative mining of a ``[B * P, 1]`` loss column (notebook 09, bug 1).
+
+    The bug (amdegroot/ssd.pytorch #173): the confidence losses of a batch arrive as one
+    column ``loss_c`` of shape ``[B * P, 1]``; the classic code zeroes the positives' losses
+    with the ``[B, P]`` mask *before* reshaping the column to ``[B, P]``, which PyTorch
+    >= 0.4 refuses (:func:`ssd_course.pitfalls.classic_mask_before_view`).
+
+    Args:
+        fn (Callable): ``fn(loss_c, positive, neg_pos_ratio)`` with ``loss_c`` a float64
+            ``Tensor[B * P, 1]`` (image 0's P losses first, all positive and distinct),
+            ``positive`` a bool ``Tensor[B, P]`` and ``neg_pos_ratio`` an int; returns a bool
+            ``Tensor[B, P]``, True for the kept negatives: per image, the ``neg_pos_ratio *
+            P_b`` negatives with the highest loss (every case has more negatives than that).
+            Compared with :func:`ssd_course.loss.hard_negative_mask` of ``loss_c`` viewed as
+            ``[B, P]``.
+
+    Returns:
+        bool: True when every case passes; a report is printed either way.
+    """
+    reshape_hint = ("reshape the column to the mask's shape first, loss_c = loss_c.view(B, -1), then zero the "
+                    "positives with loss_c[positive] = 0 (or mask the column with positive.view(-1, 1)).")
+    hand = [
+        ("two images of 6 priors, the positives have the highest losses",
+         _mt([4.0, 0.5, 0.9, 0.1, 0.7, 0.3, 0.2, 0.6, 3.5, 0.8, 0.05, 0.4]).reshape(12, 1),
+         torch.tensor([[True, False, False, False, False, False], [False, False, True, False, False, False]]), 1,
+         ""),
+        ("two images, ratio 2", _mt([0.3, 0.2, 5.0, 0.9, 0.1, 0.7, 0.4, 0.5, 0.6, 1.2, 0.25, 0.15, 0.35, 0.45]
+                                    ).reshape(14, 1),
+         torch.tensor([[False, False, True, False, False, False, False],
+                       [False, False, False, True, False, False, False]]), 2, ""),
+        ("one image of 8 priors", _mt([0.7, 0.2, 0.9, 0.4, 2.0, 0.3, 0.6, 0.1]).reshape(8, 1),
+         torch.tensor([[False, False, False, False, True, False, False, False]]), 3, ""),
+        ("three images, the second one without positives",
+         _mt([0.5, 0.9, 0.2, 0.6, 0.8, 0.7, 0.1, 0.3, 0.4, 0.35, 0.95, 0.15]).reshape(12, 1),
+         torch.tensor([[False, True, False, False], [False, False, False, False], [False, False, True, False]]), 1,
+         "each image keeps neg_pos_ratio x its own positives; an image without positives keeps nothing."),
+    ]
+    generator = _generator(901)
+    for k in range(4):
+        B, P = 2 + k % 2, 9 + int(torch.randint(6, (1,), generator=generator))
+        loss_c = ((torch.randperm(900, generator=generator)[: B * P] + 50).to(_DTYPE) / 100).reshape(B * P, 1)
+        positive = torch.zeros(B, P, dtype=torch.bool)
+        for b in range(B):
+            count = 1 + int(torch.randint(2, (1,), generator=generator))  # 1 or 2 positives
+            positive[b, torch.randperm(P, generator=generator)[:count]] = True
+        hand.append((f"random batch {k + 1} ({B} images of {P} priors)", loss_c, positive, 2, ""))
+    cases = [
+        _Case(t, (c, p, r), [
+            ("loss_c", _tensor(c.reshape(p.shape)) + f"  (shown as [B, P]; passed as [{c.shape[0]}, 1])"),
+            ("positive", _batch_mask_text(p)), ("neg_pos_ratio", str(r))], h)
+        for t, c, p, r, h in hand
+    ]
+    mistakes = [
+        _Mistake("you removed the line that zeroes the positives' losses: it made the error go away, but now a "
+                 "positive with a high loss is mined as a hard negative. Keep it, after the reshape.",
+                 lambda c, p, r: _flat_mining(c, p, r, zero=False)),
+        _Mistake("the column holds image 0's P losses first, then image 1's: view it as [B, P] (loss_c.view(B, -1)), "
+                 "not as [P, B] transposed, which mixes the images.",
+                 lambda c, p, r: _flat_mining(c, p, r, order="transposed")),
+        _Mistake("you ranked the whole batch as one image (a [1, B * P] view): hard negatives are chosen per image, "
+                 "neg_pos_ratio x that image's positives. View the column as [B, P].",
+                 lambda c, p, r: _flat_mining(c, p, r, order="batch")),
+    ]
+    spec = _Spec(
+        name="fix_mask_shape",
+        cases=cases,
+        reference=lambda c, p, r: loss.hard_negative_mask(c.reshape(p.shape), p, r),
+        convert=_to_batch_mask,
+        show=_batch_mask_text,
+        mistakes=mistakes,
+        hint=reshape_hint,
+        explain=_batch_mask_difference,
+    )
+    return _run(spec, fn)
+
+
+def _bad_box_variant(boxes: Tensor, *, strict: bool = False, columns: str = "xy", area: bool = False,
+                     pairs: tuple[tuple[int, int], tuple[int, int]] = ((0, 2), (1, 3))) -> Tensor:
+    """Indices of the boxes that cannot be encoded: right (defaults) or with a wrong test."""
+    if boxes.shape[0] == 0:
+        return torch.zeros(0, dtype=torch.long)
+    (x1, x2), (y1, y2) = pairs
+    width, height = boxes[:, x2] - boxes[:, x1], boxes[:, y2] - boxes[:, y1]  # [G] each
+    if area:
+        bad = width * height <= 0
+    else:
+        bad_x, bad_y = (width < 0, height < 0) if strict else (width <= 0, height <= 0)
+        bad = {"xy": bad_x | bad_y, "x": bad_x, "y": bad_y}[columns]
+    return bad.nonzero().flatten()
+
+
+def check_fix_swapped_corners(fn: Callable[[Tensor], Any]) -> bool:
+    """Check a guard that finds the GT boxes the encoder would turn into NaN (notebook 09, bug 2).
+
+    The bug (sgrvinod/a-PyTorch-Tutorial-to-Object-Detection #53): boxes read in the wrong
+    column order, e.g. (x_max, y_min, x_min, y_max), have a negative width; the encoder's
+    ``log(g_w / d_w)`` of it is NaN, and so is the loss. A zero width gives ``log 0 = -inf``.
+
+    Args:
+        fn (Callable): ``fn(boxes)`` with ``boxes`` a float64 ``Tensor[G, 4]`` meant as
+            fractional (x1, y1, x2, y2), ``G`` possibly 0; returns the indices of the boxes
+            with ``x2 <= x1`` or ``y2 <= y1``, in increasing order, as a ``Tensor[K]`` of
+            int64 (or a list of ints); empty when every box is fine.
+
+    Returns:
+        bool: True when every case passes; a report is printed either way.
+    """
+    coffee = _mt([0.3, 0.08, 0.7, 0.66], [0.12, 0.22, 0.8, 0.98], [0.55, 0.2, 0.72, 0.85])
+    swapped_x = coffee[:, [2, 1, 0, 3]]  # read as (x_max, y_min, x_min, y_max)
+    hand = [
+        ("three good boxes", coffee, ""),
+        ("every box read as (x_max, y_min, x_min, y_max)", swapped_x,
+         "x2 < x1 for every box: width x2 - x1 is negative and log(width / prior width) is NaN."),
+        ("one box with its y corners swapped", torch.cat((coffee[:2], coffee[2:, [0, 3, 2, 1]])),
+         "check the height too: y2 <= y1 breaks log(g_h / d_h) the same way."),
+        ("a box with both corners swapped (its area x * y is positive)",
+         torch.cat((coffee[:1], coffee[1:2, [2, 3, 0, 1]], coffee[2:])),
+         "(x1 - x2) * (y1 - y2) > 0 when both are swapped: test the width and the height, not the area."),
+        ("a box of width 0", torch.cat((coffee[:1], _mt([0.4, 0.2, 0.4, 0.9]))),
+         "a width of exactly 0 gives log 0 = -inf: reject x2 <= x1, not only x2 < x1."),
+        ("a box of height 0", _mt([0.1, 0.5, 0.3, 0.5], [0.2, 0.2, 0.6, 0.7]),
+         "a height of exactly 0 gives log 0 = -inf: reject y2 <= y1."),
+        ("no box at all (an image without objects is fine)", torch.zeros(0, 4, dtype=_DTYPE),
+         "an image without objects has no bad box: return an empty tensor."),
+    ]
+    generator = _generator(902)
+    for k in range(4):
+        G = 3 + int(torch.randint(3, (1,), generator=generator))
+        boxes = torch.stack([_random_box(generator) for _ in range(G)])
+        for g in torch.randperm(G, generator=generator)[: 1 + k % 2].tolist():
+            boxes[g] = boxes[g][[[2, 1, 0, 3], [0, 3, 2, 1], [2, 3, 0, 1]][(g + k) % 3]]
+        hand.append((f"random boxes {k + 1}", boxes, ""))
+    cases = [_Case(t, (b,), [("boxes", _tensor(b) if b.numel() else "empty, shape [0, 4]")], h) for t, b, h in hand]
+    mistakes = [
+        _Mistake("a box with width or height exactly 0 must be reported too (log 0 = -inf): test x2 <= x1 and "
+                 "y2 <= y1, not <.", lambda b: _bad_box_variant(b, strict=True)),
+        _Mistake("you tested the area: when both corners are swapped, width and height are negative and the area "
+                 "is positive. Test the width and the height separately.", lambda b: _bad_box_variant(b, area=True)),
+        _Mistake("you tested only x; a box with its y corners swapped breaks log(g_h / d_h) the same way.",
+                 lambda b: _bad_box_variant(b, columns="x")),
+        _Mistake("you tested only y; a box with its x corners swapped breaks log(g_w / d_w) the same way.",
+                 lambda b: _bad_box_variant(b, columns="y")),
+        _Mistake("the columns are (x1, y1, x2, y2): width = boxes[:, 2] - boxes[:, 0], height = boxes[:, 3] - "
+                 "boxes[:, 1].", lambda b: _bad_box_variant(b, pairs=((0, 1), (2, 3)))),
+    ]
+    spec = _Spec(
+        name="fix_swapped_corners",
+        cases=cases,
+        reference=lambda b: _bad_box_variant(b),
+        convert=_to_int_tensor,
+        show=_tensor,
+        mistakes=mistakes,
+        hint="((boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])).nonzero().flatten().",
+    )
+    return _run(spec, fn)
+
+
+def _unambiguous(gt_boxes: Tensor, priors_cxcy: Tensor, margin: float = 1e-4) -> bool:
+    """No IoU within ``margin`` of the 0.5 threshold and no tie for any GT's best prior.
+
+    On such boxes every correct matching gives the same answer in float32 as in float64,
+    whatever order it breaks ties in.
+    """
+    iou = matching.gt_prior_iou(gt_boxes, priors_cxcy)  # [G, P]
+    top2 = iou.topk(2, dim=1).values  # [G, 2]
+    return bool((iou - 0.5).abs().min() > margin) and bool((top2[:, 0] - top2[:, 1]).min() > margin)
+
+
+def _gt_index_text(gt_index: Tensor) -> str:
+    """A GT index per prior as the priors of each GT, e.g. "GT 0: priors [219]; GT 1: none; 439 background"."""
+    if gt_index.dim() != 1 or gt_index.dtype.is_floating_point:
+        return _tensor(gt_index)
+    count = int(gt_index.max()) + 1 if gt_index.numel() else 0
+    parts = [f"GT {g}: " + (f"priors {(gt_index == g).nonzero().flatten().tolist()}" if (gt_index == g).any()
+                             else "no prior") for g in range(count)]
+    parts.append(f"{int((gt_index < 0).sum())} priors background")
+    return "; ".join(parts)
+
+
+def _label_text(labels: Tensor) -> str:
+    if labels.dim() != 1 or labels.dtype.is_floating_point:
+        return _tensor(labels)
+    positive = (labels != 0).nonzero().flatten()
+    shown = ", ".join(f"{p}: {int(labels[p])}" for p in positive.tolist()[:12])
+    more = f", ... ({len(positive)} in all)" if len(positive) > 12 else ""
+    rest = f"{int((labels == 0).sum())} priors 0 (background)"
+    negative = int((labels < 0).sum())
+    return (f"class per positive prior {{{shown}{more}}}; " if len(positive) else "no positive prior; ") + rest + \
+        (f"; {negative} priors below 0" if negative else "")
+
+
+def _dummy_box_labels(gt_boxes: Tensor, gt_labels: Tensor, priors_cxcy: Tensor, label: int) -> Tensor:
+    """The workaround "an image without objects gets one dummy box [0, 0, 0, 0]", with a given label."""
+    if gt_boxes.shape[0] == 0:
+        gt_boxes, gt_labels = torch.zeros(1, 4, dtype=gt_boxes.dtype), torch.tensor([label])
+    return _classic_labels(gt_boxes, gt_labels, priors_cxcy)
+
+
+def _classic_labels(gt_boxes: Tensor, gt_labels: Tensor, priors_cxcy: Tensor, threshold: float = 0.5) -> Tensor:
+    overlap = boxes.box_iou(gt_boxes, boxes.cxcywh_to_xyxy(priors_cxcy))  # [G, P]
+    best_iou, best_gt = overlap.max(dim=0)  # [P] each
+    best_prior = overlap.argmax(dim=1)  # [G]
+    for g in range(gt_boxes.shape[0]):
+        best_gt[best_prior[g]] = g
+    best_iou[best_prior] = 1.0
+    labels = gt_labels[best_gt].clone()  # [P]
+    labels[best_iou < threshold] = 0
+    return labels
+
+
+def check_fix_empty_image(fn: Callable[[Tensor, Tensor, Tensor], Any]) -> bool:
+    """Check per-image matching that survives an image without objects (notebook 09, bug 3).
+
+    The bug (sgrvinod/a-PyTorch-Tutorial-to-Object-Detection #104): for an image without
+    GT boxes the IoU matrix is ``[0, P]`` and ``overlap.max(dim=0)`` raises ``IndexError:
+    max(): Expected reduction dim 0 to have non-zero size``. Such an image is all
+    background.
+
+    Args:
+        fn (Callable): ``fn(gt_boxes, gt_labels, priors_cxcy)`` with ``gt_boxes`` a float64
+            ``Tensor[G, 4]`` (fractional xyxy, ``G`` possibly 0), ``gt_labels`` an int64
+            ``Tensor[G]`` (1..C-1) and ``priors_cxcy`` the float64 ``Tensor[441, 4]`` of the
+            tiny detector; returns the class of every prior as a ``Tensor[P]`` of int64, 0
+            for background, with threshold 0.5. Compared with the ``labels`` of
+            :func:`ssd_course.matching.match_priors` (no case has two GTs sharing a best
+            prior, so the classic principle 1 agrees with it).
+
+    Returns:
+        bool: True when every case passes; a report is printed either way.
+    """
+    tiny = priors.tiny_detector_priors(dtype=_DTYPE)
+    empty_hint = ("an image without GT boxes has only negatives: return torch.zeros(P, dtype=torch.long) before "
+                  "taking any maximum over the (empty) GT dimension.")
+    hand = [
+        ("an image without objects", torch.zeros(0, 4, dtype=_DTYPE), torch.zeros(0, dtype=torch.long), empty_hint),
+        ("one object", _mt([0.21, 0.32, 0.58, 0.87]), torch.tensor([2]), ""),
+        ("three objects (the coffee photo)", _mt([0.3, 0.08, 0.7, 0.66], [0.12, 0.22, 0.8, 0.98],
+                                                 [0.55, 0.2, 0.72, 0.85]), torch.tensor([1, 2, 3]), ""),
+        ("a small object: only principle 1 matches it", _mt([0.44, 0.46, 0.51, 0.61]), torch.tensor([4]), ""),
+        ("another image without objects", torch.zeros(0, 4, dtype=_DTYPE), torch.zeros(0, dtype=torch.long),
+         empty_hint),
+    ]
+    generator = _generator(903)
+    for k in range(3):
+        gt = torch.stack([_random_box(generator, min_size=0.2) for _ in range(1 + k)])
+        while not _unambiguous(gt, tiny):
+            gt = torch.stack([_random_box(generator, min_size=0.2) for _ in range(1 + k)])
+        hand.append((f"random image {k + 1}", gt, 1 + torch.randint(5, (1 + k,), generator=generator), ""))
+    cases = [_Case(t, (b, lab, tiny), [("gt_boxes", _tensor(b) if b.numel() else "empty, shape [0, 4]"),
+                                       ("gt_labels", _tensor(lab) if lab.numel() else "empty, shape [0]"),
+                                       ("priors_cxcy", "priors.tiny_detector_priors() (441)")], h)
+             for t, b, lab, h in hand]
+    for case in cases:  # the classic principle 1 must agree with the package on every non-empty case
+        gt_boxes, gt_labels, _ = case.args
+        if gt_boxes.shape[0]:
+            assert torch.equal(_classic_labels(gt_boxes, gt_labels, tiny),
+                               matching.match_priors(gt_boxes, gt_labels, tiny).labels), case.title
+
+    def empty_as(value: int) -> Callable[..., Tensor]:
+        def variant(b: Tensor, lab: Tensor, p: Tensor) -> Tensor:
+            return torch.full((p.shape[0],), value) if b.shape[0] == 0 else _classic_labels(b, lab, p)
+        return variant
+
+    mistakes = [
+        _Mistake("negatives get class 0, the background, not -1: the confidence loss needs a class for every prior "
+                 "(cross-entropy against -1 fails or is ignored).", empty_as(-1)),
+        _Mistake("your dummy box [0, 0, 0, 0] carries an object class: principle 1 then makes its best prior a "
+                 "positive of that class, on an image without objects. Give the dummy box label 0, or return "
+                 "all zeros.", lambda b, lab, p: _dummy_box_labels(b, lab, p, 1)),
+        _Mistake("an image without objects still has P priors: return one label per prior (all 0), not an empty "
+                 "tensor.", lambda b, lab, p: torch.zeros(0, dtype=torch.long) if b.shape[0] == 0
+                 else _classic_labels(b, lab, p)),
+    ]
+    spec = _Spec(
+        name="fix_empty_image",
+        cases=cases,
+        reference=lambda b, lab, p: matching.match_priors(b, lab, p).labels,
+        convert=_to_int_tensor,
+        show=_label_text,
+        mistakes=mistakes,
+        hint=empty_hint,
+    )
+    return _run(spec, fn)
+
+
+def _lost_gt_variant(gt_boxes: Tensor, priors_cxcy: Tensor, *, principle1: str = "greedy", overwrite: bool = True
+                     ) -> Tensor:
+    """GT index per prior, both principles at 0.5: right (defaults) or with a wrong principle 1."""
+    overlap = boxes.box_iou(gt_boxes, boxes.cxcywh_to_xyxy(priors_cxcy))  # [G, P]
+    best_iou, gt_index = overlap.max(dim=0)  # [P] each
+    gt_index[best_iou < 0.5] = -1
+    if principle1 == "greedy":
+        forced = matching.principle1(overlap).tolist()
+    elif principle1 == "gt_order":
+        forced = _greedy_gt_order(overlap).tolist()
+    else:  # "argmax" (last GT wins) or "argmax_reversed" (first GT wins)
+        forced = overlap.argmax(dim=1).tolist()
+    order = list(enumerate(forced))
+    if principle1 == "argmax_reversed":
+        order.reverse()
+    for g, prior in order:
+        if overwrite or gt_index[prior] < 0:
+            gt_index[prior] = g
+    return gt_index
+
+
+def _gt_index_difference(expected: Tensor, got: Tensor) -> str:
+    if expected.shape != got.shape:
+        return f"shape: expected {list(expected.shape)}, got {list(got.shape)}"
+    lost = [g for g in range(int(expected.max()) + 1) if not (got == g).any()]
+    differ = (expected != got).nonzero().flatten().tolist()
+    return (f"GT left without any prior: {lost}; " if lost else "") + f"priors that differ: {differ[:12]}"
+
+
+def check_fix_lost_gt(fn: Callable[[Tensor, Tensor], Any]) -> bool:
+    """Check a matching that no longer loses a GT when two GTs share a best prior (notebook 09, bug 4).
+
+    The bug (amdegroot/ssd.pytorch #193): principle 1 is written as ``for j in range(G):
+    best_truth_idx[best_prior_idx[j]] = j``; when two GTs have the same best prior the
+    later GT overwrites the earlier one, which may be left without any prior.
+
+    Args:
+        fn (Callable): ``fn(gt_boxes, priors_cxcy)`` with ``gt_boxes`` a float64
+            ``Tensor[G, 4]`` (fractional xyxy, G >= 1) and ``priors_cxcy`` the float64
+            ``Tensor[441, 4]`` of the tiny detector; returns the GT index of every prior, -1
+            for background, as a ``Tensor[P]`` of int64: principle 2 at threshold 0.5, then
+            principle 1 with distinct priors (greedy, highest IoU first) written over it.
+            Compared with the ``gt_index`` of :func:`ssd_course.matching.match_priors`.
+
+    Returns:
+        bool: True when every case passes; a report is printed either way.
+    """
+    tiny = priors.tiny_detector_priors(dtype=_DTYPE)
+    hand = [
+        ("two people in a crowd share their best prior", _mt([0.45, 0.63, 0.60, 0.84], [0.45, 0.68, 0.57, 0.89]),
+         "both GTs' best prior is 344 and GT 0 reaches 0.5 with no prior: the classic overwrite gives 344 to GT 1 "
+         "and GT 0 has nothing. Take the pairs greedily (matching.principle1), each GT a prior of its own."),
+        ("three small boxes around one cell centre", _mt([0.40, 0.40, 0.56, 0.58], [0.42, 0.38, 0.6, 0.6],
+                                                         [0.38, 0.42, 0.58, 0.62]),
+         "three GTs, one best prior: the greedy order takes the highest IoU first, then the next GT's best free "
+         "prior, and so on."),
+        ("no shared best prior (the coffee photo)", _mt([0.3, 0.08, 0.7, 0.66], [0.12, 0.22, 0.8, 0.98],
+                                                        [0.55, 0.2, 0.72, 0.85]), ""),
+        ("one object", _mt([0.21, 0.32, 0.58, 0.87]), ""),
+    ]
+    generator = _generator(904)
+
+    def nearby_pair() -> Tensor:  # two small boxes close together: often the same best prior
+        first = 0.2 + 0.6 * torch.rand(2, generator=generator, dtype=_DTYPE)
+        size = 0.08 + 0.1 * torch.rand(2, 2, generator=generator, dtype=_DTYPE)
+        centres = torch.stack((first, first + 0.06 * torch.rand(2, generator=generator, dtype=_DTYPE) - 0.03))
+        return _rounded(torch.cat((centres - size / 2, centres + size / 2), dim=1))
+
+    for k in range(4):
+        gt = nearby_pair()
+        while not _unambiguous(gt, tiny):
+            gt = nearby_pair()
+        hand.append((f"random pair of nearby boxes {k + 1}", gt, ""))
+    cases = [_Case(t, (b, tiny), [("gt_boxes", _tensor(b)), ("priors_cxcy", "priors.tiny_detector_priors() (441)")], h)
+             for t, b, h in hand]
+    mistakes = [
+        _Mistake("your principle 1 is each GT's own argmax, written GT after GT: when two GTs share a best prior "
+                 "the later one overwrites the earlier, which is lost. Take the pairs greedily: the highest IoU "
+                 "among the GTs and priors not taken yet, then the next (matching.principle1 does it).",
+                 lambda b, p: _lost_gt_variant(b, p, principle1="argmax")),
+        _Mistake("writing the GTs in reverse order only changes which GT is lost (now the later one): every GT "
+                 "needs a prior of its own, taken greedily (matching.principle1).",
+                 lambda b, p: _lost_gt_variant(b, p, principle1="argmax_reversed")),
+        _Mistake("your results match the GTs taken in index order, each its best free prior. Principle 1's greedy "
+                 "order is by IoU: the highest (GT, prior) pair first, whichever GT it belongs to.",
+                 lambda b, p: _lost_gt_variant(b, p, principle1="gt_order")),
+        _Mistake("principle 1 must win: write every GT's prior over principle 2's result, also where that prior "
+                 "already has another GT (otherwise a GT whose best prior belongs to another GT is lost).",
+                 lambda b, p: _lost_gt_variant(b, p, overwrite=False)),
+    ]
+    spec = _Spec(
+        name="fix_lost_gt",
+        cases=cases,
+        reference=lambda b, p: matching.match_priors(b, torch.ones(b.shape[0], dtype=torch.long), p).gt_index,
+        convert=_to_int_tensor,
+        show=_gt_index_text,
+        mistakes=mistakes,
+        hint="for g, prior in enumerate(matching.principle1(overlap).tolist()): gt_index[prior] = g -- after "
+             "principle 2, so that principle 1 wins.",
+        explain=_gt_index_difference,
+    )
+    return _run(spec, fn)
+
+
+def _location_variant(locs: Tensor, targets: Tensor, positive: Tensor, *, kind: str = "smooth", by: str = "N",
+                      only_positives: bool = True, beta: float = 1.0) -> float:
+    """The location loss: smooth L1 / N (defaults) or one of the wrong fixes."""
+    difference = locs - targets  # [B, P, 4]
+    if only_positives:
+        difference = difference[positive]  # [N, 4]
+    if kind == "smooth":
+        per_offset = F.smooth_l1_loss(difference, torch.zeros_like(difference), reduction="none", beta=beta)
+    else:
+        per_offset = difference.abs()
+    n = int(positive.sum())
+    divisor = {"N": max(n, 1), "N_unguarded": n, "4N": 4 * n, "1": 1, "P": positive.numel(), "B": positive.shape[0]}[by]
+    with torch.no_grad():
+        return float(per_offset.sum() / torch.tensor(float(divisor), dtype=per_offset.dtype))
+
+
+def check_fix_plain_l1(fn: Callable[[Tensor, Tensor, Tensor], Any]) -> bool:
+    """Check a location loss that is smooth L1 summed over the positives and divided by N (notebook 09, bug 5).
+
+    The bug (sgrvinod/a-PyTorch-Tutorial-to-Object-Detection #60): ``self.smooth_l1 =
+    nn.L1Loss()`` -- plain L1, averaged over the 4N offsets -- where SSD's location loss
+    is smooth L1 summed over the positives' offsets and divided by N
+    (:func:`ssd_course.pitfalls.classic_location_loss`). A batch without positives (N = 0)
+    must give 0, not 0 / 0 (kuangliu/torchcv #35).
+
+    Args:
+        fn (Callable): ``fn(predicted_locs, loc_targets, positive)`` with ``predicted_locs``
+            and ``loc_targets`` float64 ``Tensor[B, P, 4]`` and ``positive`` a bool
+            ``Tensor[B, P]``; returns ``sum of smooth_l1(l - ĝ) over the 4 offsets of every
+            positive / N`` (beta = 1, N = number of positives), and 0 when N = 0, as one
+            number -- the ``loc`` part of :func:`ssd_course.loss.multibox_loss`.
+
+    Returns:
+        bool: True when every case passes; a report is printed either way.
+    """
+    generator = _generator(905)
+    zero_hint = ("a batch without positives has N = 0 and nothing to sum: return 0, not 0 / 0 = NaN (divide by "
+                 "max(N, 1)).")
+
+    def batch(B: int, P: int, spread: float, fraction: float) -> tuple[Tensor, Tensor, Tensor]:
+        locs = _rounded(spread * torch.randn(B, P, 4, generator=generator, dtype=_DTYPE))
+        targets = _rounded(spread * torch.randn(B, P, 4, generator=generator, dtype=_DTYPE))
+        positive = torch.rand(B, P, generator=generator) < fraction
+        return locs, targets, positive
+
+    hand = [
+        ("one positive with errors 0.5, -2, 0.1, 0", _mt([0.5, -2.0, 0.1, 0.0], [9.0, 9.0, 9.0, 9.0]).unsqueeze(0),
+         torch.zeros(1, 2, 4, dtype=_DTYPE), torch.tensor([[True, False]]),
+         "smooth L1 of (0.5, -2, 0.1, 0) = 0.125 + 1.5 + 0.005 + 0 = 1.63, divided by N = 1; the negative's "
+         "errors of 9 count for nothing."),
+        ("errors around the switch at |x| = 1", _mt([0.99, 1.0, 1.01, -1.0], [0.2, -0.2, 3.0, 0.0]).unsqueeze(0),
+         torch.zeros(1, 2, 4, dtype=_DTYPE), torch.tensor([[True, True]]), ""),
+        ("no positive in the batch (N = 0)", *batch(2, 3, 1.0, 0.0), zero_hint),
+    ]
+    for k in range(5):
+        locs, targets, positive = batch(1 + k % 2, 6 + k, (0.3, 1.0, 2.5)[k % 3], 0.4)
+        positive[0, 0] = True
+        hand.append((f"random batch {k + 1}", locs, targets, positive, ""))
+    cases = [_Case(t, (l, g, p), [("predicted_locs", _tensor(l)), ("loc_targets", _tensor(g)),
+                                  ("positive", _tensor(p.long()))], h)
+             for t, l, g, p, h in hand]
+    mistakes = [
+        _Mistake("your result is the classic loss itself: plain L1 averaged over the 4N offsets "
+                 "(nn.L1Loss() on the positives). Use smooth L1, sum it, divide by N.",
+                 lambda *a: _location_variant(*a, kind="l1", by="4N")),
+        _Mistake("F.smooth_l1_loss averages by default: over the 4N offsets. Sum them (reduction='sum') and divide "
+                 "by N, the number of positives.", lambda *a: _location_variant(*a, by="4N")),
+        _Mistake("divide the sum by N, the number of positives (you did not divide).",
+                 lambda *a: _location_variant(*a, by="1")),
+        _Mistake("your result has no guard for N = 0: " + zero_hint,
+                 lambda *a: _location_variant(*a, by="N_unguarded")),
+        _Mistake("that is plain L1 summed over the positives and divided by N: use smooth L1 (0.5 x**2 where "
+                 "|x| < 1).", lambda *a: _location_variant(*a, kind="l1")),
+        _Mistake("only the positives have a box to regress to: leave the negatives' offsets out of the sum.",
+                 lambda *a: _location_variant(*a, only_positives=False)),
+        _Mistake("divide by N, the number of positives, not by the number of priors.",
+                 lambda *a: _location_variant(*a, by="P")),
+        _Mistake("divide by N, the number of positives of the batch, not by the batch size.",
+                 lambda *a: _location_variant(*a, by="B")),
+        _Mistake("SSD's smooth L1 switches at |x| = 1 (beta = 1); beta = 1/9 is Faster R-CNN's RPN setting.",
+                 lambda *a: _location_variant(*a, beta=1 / 9)),
+    ]
+    spec = _Spec(
+        name="fix_plain_l1",
+        cases=cases,
+        reference=lambda l, g, p: float(loss.smooth_l1(l[p] - g[p]).sum() / max(int(p.sum()), 1)),
+        convert=_to_float,
+        show=_number,
+        mistakes=mistakes,
+        hint="F.smooth_l1_loss(predicted_locs[positive], loc_targets[positive], reduction='sum') / max(N, 1).",
+    )
+    return _run(spec, fn)

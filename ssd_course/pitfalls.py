@@ -384,3 +384,44 @@ def classic_clamp_priors(priors_cxcy: Tensor) -> Tensor:
         tensor([[0.1000, 0.5000, 0.4000, 0.4000]])
     """
     return priors_cxcy.clamp(0, 1)  # [P, 4]
+
+
+def classic_mask_before_view(loss_c: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
+    """Hard negative mining as the 2018 ``MultiBoxLoss`` wrote it: the mask first, the reshape second.
+
+    Reproduces the defect "the shape of the mask does not match the shape of the indexed
+    tensor": the per-prior confidence losses come out of ``log_sum_exp(batch_conf) -
+    batch_conf.gather(...)`` as one column ``[B * P, 1]``, and the code zeroes the
+    positives' losses with the ``[B, P]`` mask *before* reshaping that column to ``[B, P]``.
+    PyTorch >= 0.4 refuses a boolean mask whose shape differs from the indexed dimensions
+    (same number of elements or not) and raises ``IndexError`` naming both shapes. Swapping
+    the two lines (reshape, then mask) makes it run; then, with distinct positive losses and
+    ``neg_pos_ratio * P_b`` below the negatives of every image, it keeps the negatives of
+    :func:`ssd_course.loss.hard_negative_mask`.
+
+    Args:
+        loss_c (Tensor[B * P, 1]): confidence loss of every prior of the batch, image by image.
+        positive (Tensor[B, P]): bool, True for the positive priors.
+        neg_pos_ratio (float): negatives kept per positive.
+
+    Returns:
+        Tensor[B, P]: bool, True for the kept negatives (never reached: the mask raises).
+
+    Raises:
+        IndexError: always, for ``B * P > 1``: the mask ``[B, P]`` does not fit ``[B * P, 1]``.
+
+    Example:
+        >>> classic_mask_before_view(torch.rand(8, 1), torch.zeros(2, 4, dtype=torch.bool))
+        Traceback (most recent call last):
+        ...
+        IndexError: The shape of the mask [2, 4] at index 0 does not match the shape of the indexed tensor [8, 1] at index 0
+    """
+    num = positive.shape[0]
+    loss_c = loss_c.clone()
+    loss_c[positive] = 0  # filter out the positives: a [B, P] mask on a [B * P, 1] tensor
+    loss_c = loss_c.view(num, -1)  # [B, P], one line too late
+    _, loss_idx = loss_c.sort(1, descending=True)  # [B, P], prior index by rank
+    _, idx_rank = loss_idx.sort(1)  # [B, P], rank of each prior
+    num_pos = positive.long().sum(1, keepdim=True)  # [B, 1]
+    num_neg = torch.clamp(neg_pos_ratio * num_pos, max=positive.shape[1] - 1)  # [B, 1]
+    return idx_rank < num_neg  # [B, P]

@@ -12,11 +12,20 @@ notebook cell ending with ``explorer`` shows it), ``explorer.state`` the numbers
 currently shows, and ``explorer.renders`` how many pictures it has drawn -- what the tests
 and the benchmark use.
 
-ipywidgets is imported inside the functions, so the rest of the package imports without it.
+Below the controls sits a :func:`kernel_watch` line, empty while all is well. Widgets live
+in the kernel: after a kernel restart the sliders still move in the browser but nothing
+redraws the picture. The watch, a few lines of JavaScript run by ``anywidget``, notices it
+(the page marks every widget disconnected when the kernel restarts, and a slider move that
+the kernel does not answer within a few seconds) and says so, with how to recover: run the
+notebook's cells from the top.
+
+ipywidgets and anywidget are imported inside the functions, so the rest of the package
+imports without them.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import math
@@ -30,7 +39,7 @@ from matplotlib.figure import Figure
 from ssd_course import data, loss, matching, priors, viz
 from ssd_course.boxes import cxcywh_to_xyxy
 
-__all__ = ["Explorer", "box_explorer", "iou_threshold_explorer", "negative_ratio_explorer"]
+__all__ = ["Explorer", "box_explorer", "iou_threshold_explorer", "kernel_watch", "negative_ratio_explorer"]
 
 Render = Callable[[dict[str, Any]], tuple[Figure, str, dict[str, Any]]]
 
@@ -56,6 +65,8 @@ class Explorer:
     Attributes:
         widget (ipywidgets.VBox): controls above the picture, readout below.
         controls (dict[str, ipywidgets.ValueWidget]): the controls.
+        watch (anywidget.AnyWidget): the line that tells when the kernel no longer answers
+            (see :func:`kernel_watch`).
         image (ipywidgets.Image): the current picture.
         readout (ipywidgets.HTML): the current text summary.
         state (dict[str, Any]): the numbers the picture and the readout show.
@@ -73,7 +84,8 @@ class Explorer:
         self.renders = 0
         for control in controls.values():
             control.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(controls.values())), self.image, self.readout])
+        self.watch = kernel_watch(list(controls.values()))
+        self.widget = widgets.VBox([widgets.HBox(list(controls.values())), self.watch, self.image, self.readout])
         self.update()
 
     def _on_change(self, change: dict[str, Any]) -> None:
@@ -92,6 +104,116 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+KERNEL_RESTARTED = (
+    "The kernel was restarted (or shut down), so this explorer lost the code that drew it: its controls "
+    "still move, but the picture will not change. Run the notebook's cells again from the top (menu Run, "
+    "Run All Cells) to get a working explorer."
+)
+KERNEL_SILENT = (
+    "No answer from the kernel for {seconds} s. If a cell is still running (a [*] beside it), wait for it. "
+    "If the kernel was restarted, run the notebook's cells again from the top (menu Run, Run All Cells)."
+)
+
+# The watch's front end (an ES module that anywidget runs in the page). It pings the kernel
+# whenever a watched control changes; the kernel side answers each ping. No answer within
+# timeout_ms shows KERNEL_SILENT (taken back if the answer comes late, from a busy kernel);
+# the widget manager's "comm_live_update" event, sent to every widget when the kernel
+# restarts, shows KERNEL_RESTARTED for good.
+_WATCH_ESM = """
+function render({ model, el }) {
+  const line = document.createElement("div");
+  line.className = "ssd-kernel-watch";
+  line.setAttribute("role", "alert");
+  line.style.cssText = "display: none; margin: 4px 0; padding: 6px 10px; max-width: 700px; " +
+    "border-left: 4px solid #e41a1c; background: #fdecea; color: #5f1411; font-size: 13px; line-height: 1.4;";
+  el.appendChild(line);
+  let lost = false;
+  let count = 0;
+  const pending = new Map();  // number of each unanswered ping -> its timer
+  const show = (text) => { line.textContent = text; line.style.display = "block"; };
+  const restarted = () => { lost = true; show(model.get("restarted_text")); };
+  const ping = () => {
+    if (lost) { restarted(); return; }
+    const number = ++count;
+    const seconds = model.get("timeout_ms") / 1000;
+    const silent = () => { if (!lost) show(model.get("silent_text").replace("{seconds}", String(seconds))); };
+    pending.set(number, setTimeout(silent, model.get("timeout_ms")));
+    try {
+      model.send({ kind: "ping", number });
+    } catch (error) {  // no connection to any kernel at all
+      restarted();
+    }
+  };
+  model.on("comm_live_update", restarted);
+  model.on("msg:custom", (msg) => {  // an answer, in time or late (a busy kernel): the kernel is alive
+    if (!msg || msg.kind !== "pong" || !pending.has(msg.number)) return;
+    clearTimeout(pending.get(msg.number));
+    pending.delete(msg.number);
+    if (!lost && pending.size === 0) line.style.display = "none";
+  });
+  const watched = [];
+  for (const id of model.get("controls")) {
+    model.widget_manager.get_model(id).then((control) => {
+      control.on("change:value", ping);
+      watched.push(control);
+    });
+  }
+  return () => {
+    for (const control of watched) control.off("change:value", ping);
+    for (const timer of pending.values()) clearTimeout(timer);
+  };
+}
+export default { render };
+"""
+
+
+@functools.cache
+def _watch_class() -> type:
+    import anywidget
+    import traitlets
+
+    class KernelWatch(anywidget.AnyWidget):
+        """See :func:`kernel_watch`."""
+
+        _esm = _WATCH_ESM
+        controls = traitlets.List(traitlets.Unicode()).tag(sync=True)
+        timeout_ms = traitlets.Int(5000).tag(sync=True)
+        restarted_text = traitlets.Unicode(KERNEL_RESTARTED).tag(sync=True)
+        silent_text = traitlets.Unicode(KERNEL_SILENT).tag(sync=True)
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.on_msg(self._answer)
+
+        def _answer(self, widget: Any, content: Any, buffers: Any) -> None:
+            if isinstance(content, dict) and content.get("kind") == "ping":
+                self.send({"kind": "pong", "number": content.get("number")})
+
+        def __repr__(self) -> str:  # no memory address: notebook outputs stay the same from run to run
+            return f"KernelWatch(controls={len(self.controls)})"
+
+    return KernelWatch
+
+
+def kernel_watch(controls: list[Any], timeout_ms: int = 5000) -> Any:
+    """A line that appears when the kernel stops answering the given controls, saying how to recover.
+
+    In the browser, each change of a control sends the kernel a ping, which this widget's
+    kernel side answers. Without an answer within ``timeout_ms`` the line says that the
+    kernel is busy or was restarted; when the page reports a kernel restart (it marks every
+    widget disconnected), the line says the kernel was restarted and that the cells must be
+    run again from the top. While the kernel answers, nothing is shown.
+
+    Args:
+        controls (list[ipywidgets.ValueWidget]): the controls whose changes are watched.
+        timeout_ms (int): how long to wait for an answer, in milliseconds.
+
+    Returns:
+        anywidget.AnyWidget: the watch, to display next to the controls.
+    """
+    return _watch_class()(controls=[control.model_id for control in controls], timeout_ms=timeout_ms)
 
 
 def _slider(description: str, value: float, low: float, high: float, step: float):
@@ -163,7 +285,9 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
     picture is :func:`ssd_course.viz.draw_mined_negatives`; the readout gives the number of
     positives, of kept negatives, and the confidence loss of
     :func:`ssd_course.loss.multibox_loss` at this ratio. The "all negatives" box sets the
-    ratio to infinity.
+    ratio to infinity. Every prior has its own mark (the 9 priors of a cell on a 3 x 3 grid
+    around its centre), so the marks can be counted against the legend, and the GT boxes are
+    drawn as in the notebook's figures.
 
     Args:
         photo (str): a name from :func:`ssd_course.data.photo_names`.
@@ -178,6 +302,7 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
 
     picture = data.load_photo(photo)
     priors_cxcy = priors.tiny_detector_priors()
+    names = picture.object_names
     num_classes = len(picture.class_names)
     generator = torch.Generator().manual_seed(seed)
     scores = torch.randn(1, priors_cxcy.shape[0], num_classes, generator=generator)  # [1, P, C]
@@ -198,10 +323,13 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
             "conf_loss": round(parts.conf.item(), 4),
         }
         label = "all" if math.isinf(ratio) else f"{ratio:g}"
-        fig = Figure(figsize=(6.4, 5.0))
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.1)
-        viz.draw_mined_negatives(fig.add_subplot(), priors_cxcy, match, kept, image=picture.image,
+        fig = Figure(figsize=(7.2, 5.4))
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.94, bottom=0.07)
+        ax = fig.add_subplot()
+        # spread: the 9 priors of a cell on a 3 x 3 grid around its centre, one mark each
+        viz.draw_mined_negatives(ax, priors_cxcy, match, kept, image=picture.image, spread=True,
                                  title=f"{photo}: neg:pos ratio {label}")
+        viz.draw_gt_boxes(ax, picture.boxes, names, label=None)
         text = (
             f"positives P = {state['positives']}, negatives = {state['negatives']}\n"
             f"kept hard negatives = min({label} x {state['positives']}, {state['negatives']}) = {state['kept_negatives']}\n"

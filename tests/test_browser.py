@@ -86,6 +86,23 @@ def jupyterlab(tmp_path):
     log.close()
 
 
+def open_and_run_all(page, url: str, token: str, notebook: str) -> None:
+    """Open ``notebook`` of the server in JupyterLab, wait for its kernel, and run all its cells."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(f"{url}/lab/tree/{notebook}?token={token}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    select_kernel = page.locator(".jp-Dialog button", has_text="Select")
+    try:  # JupyterLab may ask which kernel to start: the notebook's own, Python 3
+        select_kernel.wait_for(timeout=10_000)
+        select_kernel.click()
+    except PlaywrightTimeout:
+        pass
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
 def test_threshold_slider_redraws_in_jupyterlab(jupyterlab):
     sync_api = pytest.importorskip("playwright.sync_api")
     url, token = jupyterlab
@@ -94,19 +111,7 @@ def test_threshold_slider_redraws_in_jupyterlab(jupyterlab):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-            select_kernel = page.locator(".jp-Dialog button", has_text="Select")
-            try:  # JupyterLab may ask which kernel to start: the notebook's own, Python 3
-                select_kernel.wait_for(timeout=10_000)
-                select_kernel.click()
-            except sync_api.TimeoutError:
-                pass
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
-
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
+            open_and_run_all(page, url, token, NOTEBOOK)
             slider = page.locator(".widget-hslider", has_text="IoU threshold").first
             slider.wait_for(timeout=120_000)
             explorer = slider.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")

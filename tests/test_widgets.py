@@ -86,3 +86,65 @@ def test_box_explorer_best_prior_is_principle1():
     assert explorer.state["priors_above_half"] == int((iou >= 0.5).sum())
     assert explorer.image.value != first_image
     assert explorer.renders == 3
+
+
+def test_negative_ratio_explorer_draws_every_kept_negative_apart_and_the_gt_boxes():
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    drawn = []
+    original = Figure.add_subplot
+
+    def keep(self, *args, **kwargs):  # remember the axes of each picture the explorer draws
+        ax = original(self, *args, **kwargs)
+        drawn.append(ax)
+        return ax
+
+    Figure.add_subplot = keep
+    try:
+        explorer = widgets.negative_ratio_explorer("coffee", neg_pos_ratio=3.0)
+        explorer.controls["neg_pos_ratio"].value = 10.0
+    finally:
+        Figure.add_subplot = original
+    for ax, kept in zip(drawn, (51, explorer.state["kept_negatives"])):
+        ignored, crosses, positives = ax.collections
+        legend = {text.get_text() for text in ax.get_legend().get_texts()}
+        assert f"kept hard negative ({kept})" in legend
+        assert len(crosses.get_offsets()) == kept  # one mark per kept prior: the legend counts what is drawn
+        # every mark of the picture (all 441 priors) apart from every other by more than a cross's width
+        marks = np.concatenate([c.get_offsets() for c in (ignored, crosses, positives)])
+        pixels = ax.transData.transform(marks)  # [441, 2]
+        gaps = np.linalg.norm(pixels[:, None] - pixels[None], axis=-1)[np.triu_indices(len(pixels), 1)]
+        cross_width = np.sqrt(crosses.get_sizes()[0]) * ax.figure.dpi / 72
+        assert len(marks) == 441 and gaps.min() > cross_width
+        captions = [text.get_text() for text in ax.texts]
+        assert captions == ["GT 0: cup", "GT 1: saucer", "GT 2: spoon"]  # the GT boxes are drawn, captioned
+    assert explorer.state["kept_negatives"] == min(10 * 17, 424)
+
+
+def test_every_explorer_has_a_kernel_watch_on_its_controls_that_answers_pings():
+    for explorer in (widgets.iou_threshold_explorer("coffee"), widgets.negative_ratio_explorer("coffee"),
+                     widgets.box_explorer(None)):
+        watch = explorer.watch
+        assert watch in explorer.widget.children
+        assert watch.controls == [control.model_id for control in explorer.controls.values()]
+        sent = []
+        watch.send = lambda content, buffers=None: sent.append(content)
+        watch._msg_callbacks(watch, {"kind": "ping", "number": 7}, [])
+        watch._msg_callbacks(watch, {"kind": "something else"}, [])
+        assert sent == [{"kind": "pong", "number": 7}]  # each ping answered once, nothing else
+        assert repr(watch) == f"KernelWatch(controls={len(explorer.controls)})"  # no memory address
+    assert "{seconds}" in watch.silent_text and "from the top" in watch.restarted_text
+
+
+def test_kernel_watch_front_end_is_valid_javascript(tmp_path):
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node to parse the watch's JavaScript with (the browser test runs it)")
+    module = tmp_path / "watch.mjs"
+    module.write_text(widgets._WATCH_ESM, encoding="utf-8")
+    result = subprocess.run([node, "--check", str(module)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
