@@ -49,7 +49,7 @@ pytestmark = [
 ]
 
 
-def build(root: Path, out: Path) -> str:
+def build(root: Path, out: Path, *options: str) -> str:
     """Build a site as ``tools/build_site.py`` does, in this process (torch is loaded already)."""
     sys.path.insert(0, str(BUILD.parent))
     try:
@@ -62,7 +62,7 @@ def build(root: Path, out: Path) -> str:
             patch.setenv(name, NOWHERE)
         patch.setenv("NO_PROXY", "")
         patch.setenv("no_proxy", "")
-        build_site.main(["--root", str(root), "--out", str(out)])
+        build_site.main(["--root", str(root), "--out", str(out), *options])
     return printed.getvalue()
 
 
@@ -130,7 +130,10 @@ class Visit:
         if settle:  # what the page's scripts load after it, e.g. an explorer's first picture
             self.page.wait_for_load_state("networkidle")
 
-    def close(self) -> None:
+    def __enter__(self) -> Visit:
+        return self
+
+    def __exit__(self, *exc) -> None:
         self.page.close()
 
 
@@ -208,14 +211,28 @@ def test_the_site_is_built_offline_and_small(site):
     # the vendored maths renderer and its licence are part of the site
     assert (SITE / "assets" / "katex" / "katex.min.js").is_file()
     assert "MIT" in (ROOT / "tools" / "site" / "vendor" / "katex" / "LICENSE").read_text()
+    # every picture and data file of every static explorer, not only those the browser tests show
+    explorers = 0
+    for page in SITE.glob("*.html"):
+        for payload in re.findall(r'<script type="application/json" class="explorer-data">(.*?)</script>',
+                                  page.read_text(encoding="utf-8"), re.S):
+            data = json.loads(payload)
+            explorers += 1
+            files = [frame[0] for frame in data["frames"].values()] if data["kind"] == "frames" else \
+                [*data["chunks"].values(), data["photo"]]
+            missing = [f for f in files if not (SITE / f).is_file()]
+            assert not missing, f"{page.name}: {missing[:5]}"
+            if data["kind"] == "frames":
+                sizes = [len(c["labels"]) for c in data["controls"]]
+                assert len(data["frames"]) >= max(sizes), f"{page.name}: too few settings"
+    assert explorers >= 3
 
 
 def test_every_page_loads_cleanly_in_chromium(site, browser):
     site_url, _ = site
     cache: dict[str, tuple[int, bytes]] = {}
     for url in pages_of(site_url):
-        visit = Visit(browser, url)
-        try:
+        with Visit(browser, url) as visit:
             page = visit.page
             assert not visit.outside, f"{url} tried to load from outside: {visit.outside}"
             assert not visit.problems, f"{url}: {visit.problems}"
@@ -246,8 +263,6 @@ def test_every_page_loads_cleanly_in_chromium(site, browser):
                 assert f"notebooks/{name}" in live.inner_text()
                 assert live.locator("a").get_attribute("href").endswith(f"notebooks/{name}")
                 assert page.locator(".prev-next.top a").count() >= 1
-        finally:
-            visit.close()
     # figures: every committed picture of the notebooks is on the site
     assert sum(1 for u in cache if "/figures/" in u) >= 40
 
@@ -255,8 +270,7 @@ def test_every_page_loads_cleanly_in_chromium(site, browser):
 def test_every_page_fits_a_phone_screen(site, browser):
     site_url, _ = site
     for url in pages_of(site_url):
-        visit = Visit(browser, url, 375, settle=False)
-        try:
+        with Visit(browser, url, 375, settle=False) as visit:
             # nothing wider than the screen but what scrolls on its own (code, tables, wide formulas)
             overflow = visit.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{url} is {overflow} px wider than a 375 px screen"
@@ -264,14 +278,11 @@ def test_every_page_fits_a_phone_screen(site, browser):
             assert not visit.page.locator(".sidebar").is_visible() or visit.page.evaluate(
                 "() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0")
             assert not visit.problems, f"{url}: {visit.problems}"
-        finally:
-            visit.close()
 
 
 def test_the_exercises_keep_their_answers_folded(site, browser):
     site_url, _ = site
-    visit = Visit(browser, f"{site_url}03_matching.html")
-    try:
+    with Visit(browser, f"{site_url}03_matching.html") as visit:
         answer = visit.page.locator(".page-body details:not(.solution)", has_text="Answer").first
         body = answer.locator("p").first
         assert not body.is_visible()
@@ -279,14 +290,11 @@ def test_the_exercises_keep_their_answers_folded(site, browser):
         assert body.is_visible()
         solution = visit.page.locator("details.solution").first
         assert not solution.locator("pre").first.is_visible()
-    finally:
-        visit.close()
 
 
 def test_search_finds_hard_negative_mining(site, browser):
     site_url, _ = site
-    visit = Visit(browser, f"{site_url}index.html")
-    try:
+    with Visit(browser, f"{site_url}index.html") as visit:
         page = visit.page
         page.fill("#search", "hard negative mining")
         results = page.locator("#search-results a")
@@ -299,8 +307,6 @@ def test_search_finds_hard_negative_mining(site, browser):
         page.fill("#search", "no such phrase anywhere qqq")
         page.locator("#search-results .empty").wait_for(timeout=10_000)
         assert not visit.problems, visit.problems
-    finally:
-        visit.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,16 +335,26 @@ def assert_same_picture(shown: np.ndarray, expected: np.ndarray, before: np.ndar
     assert np.abs(shown - expected).mean() < 8  # the whole picture, through lossy compression
 
 
-def move(page, figure, control: str, key: str, times: int, expected: str) -> None:
-    """Press a key on a control, and wait until the explorer shows the setting ``expected``.
+def set_control(page, figure, live, name: str, value, expected: str) -> None:
+    """Set a control to ``value`` on the page (keyboard or click) and in the live explorer.
 
-    A setting is named by the index of each control's value, in the explorer's order, and
-    "*" for a slider that a ticked box makes irrelevant (the name ``data-shown`` carries).
+    ``expected`` names the setting the page must then show (``data-shown``): the index of each
+    control's value, in the explorer's order, "*" for a slider a ticked box makes irrelevant.
+    The page's readout must then be the live explorer's.
     """
-    figure.locator(f'[data-control="{control}"]').focus()
-    for _ in range(times):
-        page.keyboard.press(key)
+    element = figure.locator(f'[data-control="{name}"]')
+    if isinstance(value, bool):
+        element.set_checked(value)
+    else:
+        controls = json.loads(figure.locator("script.explorer-data").text_content())["controls"]
+        labels = next(c["labels"] for c in controls if c["name"] == name)
+        target, current = labels.index(f"{value:.2f}"), int(element.input_value())
+        element.focus()
+        for _ in range(abs(target - current)):
+            page.keyboard.press("ArrowRight" if target > current else "ArrowLeft")
     wait_for_setting(page, figure, expected)
+    live.controls[name].value = value
+    assert shown_readout(figure) == readout(live)
 
 
 def wait_for_setting(page, figure, expected: str) -> None:
@@ -352,69 +368,59 @@ def shown_picture(page, figure) -> np.ndarray:
         return picture(response.read())
 
 
+@contextlib.contextmanager
+def explorer_on(browser, url: str, selector: str, initial: str):
+    """A page's first explorer, once it shows its first setting; no console error by the end."""
+    with Visit(browser, url) as visit:
+        figure = visit.page.locator(selector).first
+        wait_for_setting(visit.page, figure, initial)
+        yield visit.page, figure
+        assert not visit.problems, visit.problems
+
+
+def shown_readout(figure) -> str:
+    return figure.locator(".explorer-readout").inner_text()
+
+
 def test_threshold_explorer_shows_what_the_package_computes(site, browser):
     from ssd_course import widgets
 
-    site_url, _ = site
     live = widgets.iou_threshold_explorer("coffee", threshold=0.5)
-    visit = Visit(browser, f"{site_url}03_matching.html")
-    try:
-        page = visit.page
-        figure = page.locator("figure.explorer").first
-        wait_for_setting(page, figure, "9,1")  # threshold 0.50 (the 10th value), unique ticked
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
+    # threshold 0.50 (the 10th value), unique ticked
+    with explorer_on(browser, f"{site[0]}03_matching.html", "figure.explorer", "9,1") as (page, figure):
+        assert shown_readout(figure) == readout(live)
         before = picture(live.image.value)
         assert np.abs(shown_picture(page, figure) - before).mean() < 8
 
-        move(page, figure, "threshold", "ArrowLeft", 4, "5,1")  # 0.50 -> 0.30
-        live.controls["threshold"].value = 0.3
+        set_control(page, figure, live, "threshold", 0.3, "5,1")
         assert figure.locator("output").first.inner_text() == "0.30"
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
         assert live.state["positives"] > 17
         assert f"positives: {live.state['positives']}, negatives: {live.state['negatives']}" in readout(live)
         after = picture(live.image.value)
         assert_same_picture(shown_picture(page, figure), after, before)
 
-        figure.locator('[data-control="unique"]').uncheck()
-        wait_for_setting(page, figure, "5,0")
-        live.controls["unique"].value = False
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
-        assert not visit.problems, visit.problems
+        set_control(page, figure, live, "unique", False, "5,0")
         ARTIFACTS.mkdir(exist_ok=True)
         figure.screenshot(path=str(ARTIFACTS / "site_threshold_explorer.png"))
-    finally:
-        visit.close()
 
 
 def test_negative_ratio_explorer_shows_what_the_package_computes(site, browser):
     from ssd_course import widgets
 
-    site_url, _ = site
     live = widgets.negative_ratio_explorer("coffee", neg_pos_ratio=3.0)
-    visit = Visit(browser, f"{site_url}06_hard_negative_mining.html")
-    try:
-        page = visit.page
-        figure = page.locator("figure.explorer").first
-        wait_for_setting(page, figure, "6,0")  # ratio 3.0 (the 7th value), all negatives off
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
+    # ratio 3.0 (the 7th value), all negatives off
+    with explorer_on(browser, f"{site[0]}06_hard_negative_mining.html", "figure.explorer", "6,0") as (page, figure):
+        assert shown_readout(figure) == readout(live)
         before = picture(live.image.value)
 
-        move(page, figure, "neg_pos_ratio", "ArrowLeft", 4, "2,0")  # 3.0 -> 1.0
-        live.controls["neg_pos_ratio"].value = 1.0
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
+        set_control(page, figure, live, "neg_pos_ratio", 1.0, "2,0")
         assert live.state["kept_negatives"] == live.state["positives"]  # min(1 x P, negatives)
         after = picture(live.image.value)
         assert_same_picture(shown_picture(page, figure), after, before)
 
-        figure.locator('[data-control="all_negatives"]').check()
-        wait_for_setting(page, figure, "*,1")
-        live.controls["all_negatives"].value = True
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
+        set_control(page, figure, live, "all_negatives", True, "*,1")
         assert live.state["kept_negatives"] == live.state["negatives"]
         assert_same_picture(shown_picture(page, figure), picture(live.image.value), after)
-        assert not visit.problems, visit.problems
-    finally:
-        visit.close()
 
 
 def test_box_explorer_draws_what_the_package_computes(site, browser):
@@ -423,33 +429,25 @@ def test_box_explorer_draws_what_the_package_computes(site, browser):
     from ssd_course import matching, priors, widgets
     from ssd_course.boxes import cxcywh_to_xyxy
 
-    site_url, _ = site
     live = widgets.box_explorer("coffee", box_cxcywh=(0.5, 0.5, 0.3, 0.4))
     priors_cxcy = priors.tiny_detector_priors()
-    visit = Visit(browser, f"{site_url}01_boxes_and_iou.html")
-    try:
-        page = visit.page
-        figure = page.locator("figure.box-explorer").first
-        wait_for_setting(page, figure, "4,4,2,3")  # cx, cy, w, h = 0.5, 0.5, 0.3, 0.4 on the grid of 0.1 steps
-        assert figure.locator(".explorer-readout").inner_text() == readout(live)
-        for control, key, times, value, setting in (("cx", "ArrowLeft", 3, 0.2, "1,4,2,3"),
-                                                    ("w", "ArrowRight", 1, 0.4, "1,4,3,3"),
-                                                    ("cy", "ArrowRight", 4, 0.9, "1,8,3,3"),
-                                                    ("h", "ArrowLeft", 3, 0.1, "1,8,3,0")):
-            move(page, figure, control, key, times, setting)
-            live.controls[control].value = value
+    # cx, cy, w, h = 0.5, 0.5, 0.3, 0.4 on the grid of 0.1 steps
+    with explorer_on(browser, f"{site[0]}01_boxes_and_iou.html", "figure.box-explorer", "4,4,2,3") as (page, figure):
+        assert shown_readout(figure) == readout(live)
+        for control, value, setting in (("cx", 0.2, "1,4,2,3"), ("w", 0.4, "1,4,3,3"), ("cy", 0.9, "1,8,3,3"),
+                                        ("h", 0.1, "1,8,3,0")):
+            set_control(page, figure, live, control, value, setting)
             state = live.state
-            assert figure.locator(".explorer-readout").inner_text() == readout(live)
             drawn = page.evaluate("""f => {
                 const photo = f.querySelector('.box-photo'), [, , W, H] = photo.getAttribute('viewBox').split(' ').map(Number);
-                const gt = photo.querySelectorAll('rect')[photo.querySelector('image') ? 1 : 2];
+                const gt = photo.querySelector('rect.gt-box');
                 return {
-                    best: Number(f.querySelector('.box-mosaic rect[stroke="#e41a1c"]').getAttribute('data-prior')),
-                    prior: Number(photo.querySelector('rect[data-prior]').getAttribute('data-prior')),
+                    best: Number(f.querySelector('.box-mosaic rect.best-cell').getAttribute('data-prior')),
+                    prior: Number(photo.querySelector('rect.best-prior').getAttribute('data-prior')),
                     gt: [gt.getAttribute('x') / W, gt.getAttribute('y') / H,
                          (+gt.getAttribute('x') + +gt.getAttribute('width')) / W,
                          (+gt.getAttribute('y') + +gt.getAttribute('height')) / H],
-                    fills: [...f.querySelectorAll('.box-mosaic rect[data-prior]:not([stroke])')]
+                    fills: [...f.querySelectorAll('.box-mosaic rect[data-prior]:not(.best-cell)')]
                         .sort((a, b) => a.dataset.prior - b.dataset.prior).map(r => r.getAttribute('fill')),
                 };
             }""", figure.element_handle())
@@ -461,9 +459,6 @@ def test_box_explorer_draws_what_the_package_computes(site, browser):
             assert drawn["fills"] == ["#%02x%02x%02x" % tuple(c[:3]) for c in colours.tolist()]
         ARTIFACTS.mkdir(exist_ok=True)
         figure.screenshot(path=str(ARTIFACTS / "site_box_explorer.png"))
-        assert not visit.problems, visit.problems
-    finally:
-        visit.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,6 +523,18 @@ def bilingual(tmp_path_factory):
     server.close()
 
 
+def test_links_go_to_the_repository_when_its_address_is_given(bilingual, tmp_path):
+    out = tmp_path / "site"
+    build(bilingual[0].parent.parent, out, "--repo-url", "https://github.com/example/course", "--ref", "abc123")
+    blob = "https://github.com/example/course/blob/abc123/"
+    page = (out / "00_overview.html").read_text(encoding="utf-8")
+    assert f'href="{blob}notebooks/00_overview.ipynb"' in page and f'href="{blob}LICENSE"' in page
+    assert f'href="{blob}notebooks/zh/00_overview.ipynb"' in (out / "zh" / "00_overview.html").read_text(encoding="utf-8")
+    landing = (out / "index.html").read_text(encoding="utf-8")
+    assert "git clone https://github.com/example/course" in landing and f'href="{blob}README.md"' in landing
+    assert f'href="{blob}README.zh-CN.md"' in (out / "zh" / "index.html").read_text(encoding="utf-8")
+
+
 def test_an_english_only_site_has_no_language_switch(site):
     assert "hreflang" not in (SITE / "index.html").read_text(encoding="utf-8")
     assert not (SITE / "zh").exists()
@@ -543,8 +550,7 @@ def test_the_chinese_edition_is_built_with_a_switch_on_every_page(bilingual, bro
     for prefix, names, others, other_prefix in (("", english, chinese, "zh/"), ("zh/", chinese, english, "")):
         for name in names:
             url = f"{site_url}{prefix}{name}.html"
-            visit = Visit(browser, url, 375)
-            try:
+            with Visit(browser, url, 375) as visit:
                 page = visit.page
                 assert not visit.problems and not visit.outside, (url, visit.problems, visit.outside)
                 assert not check_links(url, page.content(), cache)
@@ -556,12 +562,9 @@ def test_the_chinese_edition_is_built_with_a_switch_on_every_page(bilingual, bro
                 assert page.evaluate("document.documentElement.lang") == ("en" if prefix == "" else "zh-CN")
                 assert switch.inner_text() == ("中文" if prefix == "" else "English")
                 assert page.locator(".math .katex").count() == page.locator(".math").count()
-            finally:
-                visit.close()
 
     # the Chinese pages speak Chinese around the course's own text, and link within their edition
-    visit = Visit(browser, f"{site_url}zh/00_overview.html")
-    try:
+    with Visit(browser, f"{site_url}zh/00_overview.html") as visit:
         page = visit.page
         assert "在本地运行这个笔记本" in page.locator(".run-live").inner_text()
         assert "notebooks/zh/00_overview.ipynb" in page.locator(".run-live").inner_text()
@@ -571,10 +574,7 @@ def test_the_chinese_edition_is_built_with_a_switch_on_every_page(bilingual, bro
         assert page.locator(".page-body a", has_text="术语表").get_attribute("href") == "glossary.html"
         page.locator("a.language").click()
         page.wait_for_url(f"{site_url}00_overview.html")
-    finally:
-        visit.close()
-    visit = Visit(browser, f"{site_url}zh/01_next.html")
-    try:
+    with Visit(browser, f"{site_url}zh/01_next.html") as visit:
         figure = visit.page.locator("figure.box-explorer")
         wait_for_setting(visit.page, figure, "4,4,2,3")
         assert figure.locator(".explorer-readout").inner_text().startswith("框 (x1, y1, x2, y2) = (0.35, 0.30, 0.65, 0.70)")
@@ -586,5 +586,3 @@ def test_the_chinese_edition_is_built_with_a_switch_on_every_page(bilingual, bro
         pages = {href.split("#")[0] for href in hrefs}
         assert {"01_next.html", "glossary.html"} <= pages, hrefs
         assert not visit.problems, visit.problems
-    finally:
-        visit.close()

@@ -104,8 +104,8 @@
     if (data.photo) svg("image", { href: data.photo, x: 0, y: 0, width: W, height: H, preserveAspectRatio: "none" }, photo);
     else svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#f2f2f2" }, photo);
     var unit = W / 350;  // one point of the live figure, in photo pixels
-    var priorRect = svg("rect", { fill: "none", stroke: "#e41a1c", "stroke-width": 1.5 * unit * 1.1 }, photo);
-    var gtRect = svg("rect", { fill: "none", stroke: "#ffd700", "stroke-width": 3 * unit * 1.1 }, photo);
+    var priorRect = svg("rect", { class: "best-prior", fill: "none", stroke: "#e41a1c", "stroke-width": 1.5 * unit * 1.1 }, photo);
+    var gtRect = svg("rect", { class: "gt-box", fill: "none", stroke: "#ffd700", "stroke-width": 3 * unit * 1.1 }, photo);
     function caption(colour, textColour) {
       var group = svg("g", {}, photo);
       var background = svg("rect", { fill: colour, "fill-opacity": 0.85 }, group);
@@ -171,7 +171,7 @@
       svg("text", { x: left + (r * (G + 1) + G / 2) * cell, y: top + height + 17, "text-anchor": "middle", "font-size": 11.5 }, mosaic)
         .textContent = fill(labels.ratio, { v: ratio });
     });
-    var highlight = svg("rect", { width: cell, height: cell, fill: "none", stroke: "#e41a1c", "stroke-width": 2.5 }, mosaic);
+    var highlight = svg("rect", { class: "best-cell", width: cell, height: cell, fill: "none", stroke: "#e41a1c", "stroke-width": 2.5 }, mosaic);
     var defs = svg("defs", {}, mosaic);
     var gradient = svg("linearGradient", { id: figure.id + "-viridis", x1: 0, y1: 1, x2: 0, y2: 0 }, defs);
     for (var k = 0; k < data.lut.length; k += 15) {
