@@ -116,7 +116,8 @@ class Visit:
                      if m.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed request: {r.url} {r.failure}"))
-        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
+                     if r.status >= 400 else None)
 
         def route(request_route):
             if request_route.request.url.startswith(origin) or request_route.request.url.startswith("data:"):
@@ -439,7 +440,8 @@ def test_box_explorer_draws_what_the_package_computes(site, browser):
             set_control(page, figure, live, control, value, setting)
             state = live.state
             drawn = page.evaluate("""f => {
-                const photo = f.querySelector('.box-photo'), [, , W, H] = photo.getAttribute('viewBox').split(' ').map(Number);
+                const photo = f.querySelector('.box-photo');
+                const [, , W, H] = photo.getAttribute('viewBox').split(' ').map(Number);
                 const gt = photo.querySelector('rect.gt-box');
                 return {
                     best: Number(f.querySelector('.box-mosaic rect.best-cell').getAttribute('data-prior')),
@@ -529,7 +531,8 @@ def test_links_go_to_the_repository_when_its_address_is_given(bilingual, tmp_pat
     blob = "https://github.com/example/course/blob/abc123/"
     page = (out / "00_overview.html").read_text(encoding="utf-8")
     assert f'href="{blob}notebooks/00_overview.ipynb"' in page and f'href="{blob}LICENSE"' in page
-    assert f'href="{blob}notebooks/zh/00_overview.ipynb"' in (out / "zh" / "00_overview.html").read_text(encoding="utf-8")
+    chinese = (out / "zh" / "00_overview.html").read_text(encoding="utf-8")
+    assert f'href="{blob}notebooks/zh/00_overview.ipynb"' in chinese
     landing = (out / "index.html").read_text(encoding="utf-8")
     assert "git clone https://github.com/example/course" in landing and f'href="{blob}README.md"' in landing
     assert f'href="{blob}README.zh-CN.md"' in (out / "zh" / "index.html").read_text(encoding="utf-8")
@@ -577,7 +580,7 @@ def test_the_chinese_edition_is_built_with_a_switch_on_every_page(bilingual, bro
     with Visit(browser, f"{site_url}zh/01_next.html") as visit:
         figure = visit.page.locator("figure.box-explorer")
         wait_for_setting(visit.page, figure, "4,4,2,3")
-        assert figure.locator(".explorer-readout").inner_text().startswith("框 (x1, y1, x2, y2) = (0.35, 0.30, 0.65, 0.70)")
+        assert shown_readout(figure).startswith("框 (x1, y1, x2, y2) = (0.35, 0.30, 0.65, 0.70)")
         assert "真实框及其最佳先验框" in figure.inner_text()
         visit.page.fill("#search", "难例挖掘")
         results = visit.page.locator("#search-results a")

@@ -24,8 +24,10 @@ every page of both editions gets a language switch.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import html
+import io
 import json
 import os
 import re
@@ -75,7 +77,8 @@ STRINGS = {
         "search_short": "Search",
         "search_no_results": "Nothing found.",
         "menu": "Menu",
-        "run_live": "Run this notebook live: in a clone of the repository run {command}, then open {path} in JupyterLab.",
+        "run_live": "Run this notebook live: in a clone of the repository run {command}, "
+                    "then open {path} in JupyterLab.",
         "in_repository": "The notebook in the repository",
         "source_in_repository": "This page's source in the repository",
         "solution": "Solution (try it yourself first)",
@@ -309,10 +312,10 @@ class Renderer(mistune.HTMLRenderer):
 class PageContext:
     """Everything needed while rendering one page: its anchors, links and files."""
 
-    def __init__(self, site: Site, page: Page, attachments: dict | None = None) -> None:
+    def __init__(self, site: Site, page: Page) -> None:
         self.site = site
         self.page = page
-        self.attachments = attachments or {}
+        self.attachments: dict = {}
         self.source_dir = (site.root / page.source).parent if page.source else site.root
         self.anchors: set[str] = set()
         self.markdown = MarkdownWithMath(renderer=Renderer(self))
@@ -360,8 +363,6 @@ class PageContext:
 
 
 def base64_bytes(data: str | list[str]) -> bytes:
-    import base64
-
     return base64.b64decode(text_of(data))
 
 
@@ -390,8 +391,6 @@ def render_notebook(site: Site, page: Page, notebook: dict) -> str:
             outputs = [render_output(context, cell, output) for output in cell.get("outputs", [])]
             parts.append('<div class="cell code"><div class="input">' + "".join(code) + "</div>"
                          + "".join(o for o in outputs if o) + "</div>")
-        elif cell["cell_type"] == "raw":
-            continue
     return "\n".join(parts)
 
 
@@ -411,7 +410,8 @@ def render_output(context: PageContext, cell: dict, output: dict) -> str:
     if mime == "application/vnd.jupyter.widget-view+json":
         explorer = context.site.explorers.static_explorer(cell_source(cell), context)
         if explorer is None:
-            return f'<div class="output"><p class="note">{html.escape(STRINGS[context.page.edition.lang]["widget_missing"])}</p></div>'
+            note = STRINGS[context.page.edition.lang]["widget_missing"]
+            return f'<div class="output"><p class="note">{html.escape(note)}</p></div>'
         return f'<div class="output explorer-output">{explorer}</div>'
     if mime.startswith("image/"):
         raw = text_of(value).encode() if mime == "image/svg+xml" else base64_bytes(value)
@@ -423,8 +423,6 @@ def render_output(context: PageContext, cell: dict, output: dict) -> str:
                                                                        number=context.figures)
         size = ""
         if suffix != ".svg":
-            import io
-
             with Image.open(io.BytesIO(raw)) as picture:
                 width, height = picture.size
             size = f' width="{width}" height="{height}"'
@@ -648,8 +646,6 @@ class Site:
                     i = notebooks.index(page)
                     previous = notebooks[i - 1] if i > 0 else edition.page("index")
                     next_page = notebooks[i + 1] if i + 1 < len(notebooks) else edition.page("glossary")
-                elif page.kind == "landing":
-                    next_page = notebooks[0]
                 switch = []
                 for other in self.editions:
                     if other is not edition:
@@ -664,7 +660,8 @@ class Site:
                     nav=edition.pages, previous=previous, next=next_page, switch=switch,
                     source_link=source_link,
                     run_live=self.run_live_line(page) if page.kind == "notebook" else None,
-                    licence=self.repo_link(Path("LICENSE"), page), credits=self.repo_link(Path("images/CREDITS.md"), page),
+                    licence=self.repo_link(Path("LICENSE"), page),
+                    credits=self.repo_link(Path("images/CREDITS.md"), page),
                 )
                 path = self.out / edition.prefix / page.file
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -328,8 +328,8 @@ class StaticExplorers:
             records = []
             for box, b, b_iou, above in zip(boxes.tolist(), best.tolist(), best_iou.tolist(), above_half.tolist()):
                 state_box = [round(v, 4) for v in box]
-                records.append([*state_box, b, f"{round(b_iou, 4):.4f}", above, ", ".join(f"{v:.2f}" for v in state_box),
-                                b // 63, b // 9 % 7, b % 9])
+                box_text = ", ".join(f"{v:.2f}" for v in state_box)
+                records.append([*state_box, b, f"{round(b_iou, 4):.4f}", above, box_text, b // 63, b // 9 % 7, b % 9])
             chunks[f"w{iw}-h{ih}"] = {"iou": base64.b64encode(indices.tobytes()).decode(), "records": records}
         picture = data.load_photo(photo) if photo is not None else None
         result = {"values": values, "chunks": chunks, "lut": ["#%02x%02x%02x" % tuple(rgb) for rgb in lut.tolist()],
@@ -399,7 +399,8 @@ class StaticExplorers:
             return  # the notebook's box is off the grid: nothing to compare
         record = computed["chunks"][f"w{indices['w']}-h{indices['h']}"]["records"][
             indices["cy"] * len(computed["values"]["cx"]) + indices["cx"]]
-        mine = {"box": record[:4], "best_prior": record[4], "best_iou": float(record[5]), "priors_above_half": record[6]}
+        mine = {"box": record[:4], "best_prior": record[4], "best_iou": float(record[5]),
+                "priors_above_half": record[6]}
         if mine != live.state:
             raise ExplorerError(f"the static box explorer computes {mine} where the live one shows {live.state}: "
                                 "update site_explorers.box_data after ssd_course.widgets.box_explorer")
