@@ -4,8 +4,8 @@ The site is built into ``build/site`` as the README's command builds it, with th
 variables pointing nowhere (nothing may download), and served from the repository root on
 127.0.0.1, so that its relative links to the notebooks in the repository resolve too. Every
 page is opened in Chromium (Playwright, pointed at an installed Chromium as in
-``test_browser.py``; skipped without one) with every request outside 127.0.0.1 refused and
-counted. Then: no console error, no broken link or picture, the maths typeset, the folded
+``test_browser.py``; those tests are skipped without one) with every request outside
+127.0.0.1 refused and counted. Then: no console error, no broken link or picture, the maths typeset, the folded
 answers folded, search finds a phrase, and each static explorer, moved with the keyboard,
 shows the readout and the picture that ``ssd_course.widgets`` itself gives at that setting.
 A second, small site built from made-up notebooks with a Chinese edition checks the
@@ -42,11 +42,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 NOWHERE = "http://127.0.0.1:9"  # a proxy that refuses every connection
 
-pytestmark = [
+# the tests that read the site in Chromium; building it and checking its files needs none
+in_chromium = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (install it, e.g. apt-get install chromium, "
                                                   "or set $CHROMIUM to its path)"),
 ]
+
+
+def browser_test(test):
+    for mark in in_chromium:
+        test = mark(test)
+    return test
 
 
 def build(root: Path, out: Path, *options: str) -> str:
@@ -229,6 +236,7 @@ def test_the_site_is_built_offline_and_small(site):
     assert explorers >= 3
 
 
+@browser_test
 def test_every_page_loads_cleanly_in_chromium(site, browser):
     site_url, _ = site
     cache: dict[str, tuple[int, bytes]] = {}
@@ -268,6 +276,7 @@ def test_every_page_loads_cleanly_in_chromium(site, browser):
     assert sum(1 for u in cache if "/figures/" in u) >= 40
 
 
+@browser_test
 def test_every_page_fits_a_phone_screen(site, browser):
     site_url, _ = site
     for url in pages_of(site_url):
@@ -281,6 +290,7 @@ def test_every_page_fits_a_phone_screen(site, browser):
             assert not visit.problems, f"{url}: {visit.problems}"
 
 
+@browser_test
 def test_the_exercises_keep_their_answers_folded(site, browser):
     site_url, _ = site
     with Visit(browser, f"{site_url}03_matching.html") as visit:
@@ -293,6 +303,7 @@ def test_the_exercises_keep_their_answers_folded(site, browser):
         assert not solution.locator("pre").first.is_visible()
 
 
+@browser_test
 def test_search_finds_hard_negative_mining(site, browser):
     site_url, _ = site
     with Visit(browser, f"{site_url}index.html") as visit:
@@ -383,6 +394,7 @@ def shown_readout(figure) -> str:
     return figure.locator(".explorer-readout").inner_text()
 
 
+@browser_test
 def test_threshold_explorer_shows_what_the_package_computes(site, browser):
     from ssd_course import widgets
 
@@ -405,6 +417,7 @@ def test_threshold_explorer_shows_what_the_package_computes(site, browser):
         figure.screenshot(path=str(ARTIFACTS / "site_threshold_explorer.png"))
 
 
+@browser_test
 def test_negative_ratio_explorer_shows_what_the_package_computes(site, browser):
     from ssd_course import widgets
 
@@ -424,6 +437,7 @@ def test_negative_ratio_explorer_shows_what_the_package_computes(site, browser):
         assert_same_picture(shown_picture(page, figure), picture(live.image.value), after)
 
 
+@browser_test
 def test_box_explorer_draws_what_the_package_computes(site, browser):
     from matplotlib import colormaps
 
@@ -543,6 +557,7 @@ def test_an_english_only_site_has_no_language_switch(site):
     assert not (SITE / "zh").exists()
 
 
+@browser_test
 def test_the_chinese_edition_is_built_with_a_switch_on_every_page(bilingual, browser):
     out, site_url, output = bilingual
     assert "(en, zh)" in output, output

@@ -34,6 +34,7 @@ import re
 import shutil
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -415,8 +416,6 @@ def render_output(context: PageContext, cell: dict, output: dict) -> str:
         return f'<div class="output explorer-output">{explorer}</div>'
     if mime.startswith("image/"):
         raw = text_of(value).encode() if mime == "image/svg+xml" else base64_bytes(value)
-        if mime == "image/png":
-            raw = site_explorers.compact_png(raw)
         suffix = {"image/svg+xml": ".svg", "image/png": ".png", "image/jpeg": ".jpg"}[mime]
         context.figures += 1
         alt = STRINGS[context.page.edition.lang]["figure_alt"].format(title=context.page.short_title,
@@ -426,7 +425,7 @@ def render_output(context: PageContext, cell: dict, output: dict) -> str:
             with Image.open(io.BytesIO(raw)) as picture:
                 width, height = picture.size
             size = f' width="{width}" height="{height}"'
-        src = context.site.store(raw, suffix, context.page)
+        src = context.site.store(raw, suffix, context.page, compact=mime == "image/png")
         return (f'<div class="output"><img class="figure" src="{src}"{size} alt="{html.escape(alt)}" '
                 f'loading="lazy" decoding="async"></div>')
     if mime == "text/markdown":
@@ -513,6 +512,8 @@ class Site:
         self.editions = editions(self.root)
         self.stored: dict[str, str] = {}  # content hash -> file name, for pictures
         self.warnings: list[str] = []
+        self.pool = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 1) - 1))
+        self.writing: list[Future] = []
         self.explorers = site_explorers.StaticExplorers(self)
         self.environment = jinja2.Environment(loader=jinja2.FileSystemLoader(SOURCES), autoescape=True,
                                               undefined=jinja2.StrictUndefined, trim_blocks=True,
@@ -561,13 +562,21 @@ class Site:
         here = self.out / page.edition.prefix
         return Path(os.path.relpath(self.root / path, here)).as_posix()
 
-    def store(self, data: bytes, suffix: str, page: Page, folder: str = "figures") -> str:
-        """Write a file once, named by its content, and return its URL from ``page``."""
+    def store(self, data: bytes, suffix: str, page: Page, folder: str = "figures", compact: bool = False) -> str:
+        """Write a file once, named by its content, and return its URL from ``page``.
+
+        With ``compact``, a PNG is written in 256 colours (``site_explorers.compact_png``), on a
+        second thread while the pages go on (Pillow lets go of Python's lock meanwhile).
+        """
         digest = hashlib.sha256(data).hexdigest()[:20]
         name = f"{folder}/{digest}{suffix}"
         if digest not in self.stored:
             (self.out / folder).mkdir(parents=True, exist_ok=True)
-            (self.out / name).write_bytes(data)
+            if compact:
+                self.writing.append(self.pool.submit(
+                    lambda: (self.out / name).write_bytes(site_explorers.compact_png(data))))
+            else:
+                (self.out / name).write_bytes(data)
             self.stored[digest] = name
         return page.edition.up + self.stored[digest]
 
@@ -704,11 +713,16 @@ class Site:
 
     def build(self) -> None:
         self.prepare_output()
-        self.collect_pages()
-        self.render_pages()
-        self.write_pages()
-        self.write_search_indexes()
-        self.write_assets()
+        try:
+            self.collect_pages()
+            self.render_pages()
+            self.write_pages()
+            self.write_search_indexes()
+            self.write_assets()
+        finally:
+            self.pool.shutdown(wait=True)
+        for written in self.writing:
+            written.result()  # raises what a thread met
         self.check_offline()
 
 

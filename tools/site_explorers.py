@@ -273,7 +273,7 @@ class StaticExplorers:
                     value = spec["values"][setting[i]]
                     if explorer.controls[spec["name"]].value != value:
                         explorer.controls[spec["name"]].value = value  # the explorer redraws
-                pictures[frame] = compact_png(explorer.image.value)
+                pictures[frame] = explorer.image.value
                 frames[frame] = [readout_text(explorer.readout.value)]
             result = {"specs": specs, "overrides": overrides, "frames": frames, "pictures": pictures}
             self.computed[key] = result
@@ -285,7 +285,8 @@ class StaticExplorers:
         specs, strings = computed["specs"], STRINGS[lang]
         frames = {}
         for frame, (text,) in computed["frames"].items():
-            frames[frame] = [self.site.store(computed["pictures"][frame], ".png", context.page, "explorers"), text]
+            frames[frame] = [self.site.store(computed["pictures"][frame], ".png", context.page, "explorers",
+                                             compact=True), text]
         initial = frame_key(specs, [s["initial"] for s in specs], computed["overrides"])
         with Image.open(io.BytesIO(computed["pictures"][initial])) as picture:
             width, height = picture.size
