@@ -381,11 +381,15 @@ def shown_picture(page, figure) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def explorer_on(browser, url: str, selector: str, initial: str):
-    """A page's first explorer, once it shows its first setting; no console error by the end."""
+def explorer_on(browser, url: str, selector: str, initial: str, live):
+    """A page's first explorer, showing its first setting with the readout of ``live`` at its own.
+
+    No console error may happen until the end.
+    """
     with Visit(browser, url) as visit:
         figure = visit.page.locator(selector).first
         wait_for_setting(visit.page, figure, initial)
+        assert shown_readout(figure) == readout(live)
         yield visit.page, figure
         assert not visit.problems, visit.problems
 
@@ -400,8 +404,7 @@ def test_threshold_explorer_shows_what_the_package_computes(site, browser):
 
     live = widgets.iou_threshold_explorer("coffee", threshold=0.5)
     # threshold 0.50 (the 10th value), unique ticked
-    with explorer_on(browser, f"{site[0]}03_matching.html", "figure.explorer", "9,1") as (page, figure):
-        assert shown_readout(figure) == readout(live)
+    with explorer_on(browser, f"{site[0]}03_matching.html", "figure.explorer", "9,1", live) as (page, figure):
         before = picture(live.image.value)
         assert np.abs(shown_picture(page, figure) - before).mean() < 8
 
@@ -423,8 +426,8 @@ def test_negative_ratio_explorer_shows_what_the_package_computes(site, browser):
 
     live = widgets.negative_ratio_explorer("coffee", neg_pos_ratio=3.0)
     # ratio 3.0 (the 7th value), all negatives off
-    with explorer_on(browser, f"{site[0]}06_hard_negative_mining.html", "figure.explorer", "6,0") as (page, figure):
-        assert shown_readout(figure) == readout(live)
+    page_url = f"{site[0]}06_hard_negative_mining.html"
+    with explorer_on(browser, page_url, "figure.explorer", "6,0", live) as (page, figure):
         before = picture(live.image.value)
 
         set_control(page, figure, live, "neg_pos_ratio", 1.0, "2,0")
@@ -447,8 +450,8 @@ def test_box_explorer_draws_what_the_package_computes(site, browser):
     live = widgets.box_explorer("coffee", box_cxcywh=(0.5, 0.5, 0.3, 0.4))
     priors_cxcy = priors.tiny_detector_priors()
     # cx, cy, w, h = 0.5, 0.5, 0.3, 0.4 on the grid of 0.1 steps
-    with explorer_on(browser, f"{site[0]}01_boxes_and_iou.html", "figure.box-explorer", "4,4,2,3") as (page, figure):
-        assert shown_readout(figure) == readout(live)
+    page_url = f"{site[0]}01_boxes_and_iou.html"
+    with explorer_on(browser, page_url, "figure.box-explorer", "4,4,2,3", live) as (page, figure):
         for control, value, setting in (("cx", 0.2, "1,4,2,3"), ("w", 0.4, "1,4,3,3"), ("cy", 0.9, "1,8,3,3"),
                                         ("h", 0.1, "1,8,3,0")):
             set_control(page, figure, live, control, value, setting)
