@@ -5,6 +5,7 @@
     python3 tasks.py notebooks  re-execute every notebook in place (the committed outputs), English and Chinese
     python3 tasks.py bench      run the speed benchmarks (loss, explorers) and print their tables
     python3 tasks.py student    write student copies of the notebooks (solutions removed) into student/ and student/zh/
+    python3 tasks.py site       build the course website from the committed notebooks into build/site/
 
 Setting up means: a virtual environment in ``.venv/`` inside the repository with this
 package installed editable with its test extra. It is created on first use and updated
@@ -89,9 +90,14 @@ def student(args: argparse.Namespace) -> None:
     run(PYTHON, str(ROOT / "tools" / "make_student_copies.py"), *args.extra)
 
 
+def site(args: argparse.Namespace) -> None:
+    setup(args.cpu)
+    run(PYTHON, str(ROOT / "tools" / "build_site.py"), *args.extra)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["lab", "test", "notebooks", "bench", "student", "setup"])
+    parser.add_argument("command", choices=["lab", "test", "notebooks", "bench", "student", "site", "setup"])
     parser.add_argument("--cpu", action="store_true", help="install the CPU-only build of PyTorch")
     args, extra = parser.parse_known_args()
     args.extra = extra
