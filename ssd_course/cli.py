@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
-__all__ = ["CourseWrite", "DEFAULT_DIR", "LabError", "jupyter_lab_command", "main", "open_lab", "write_course"]
+__all__ = ["CourseWrite", "DEFAULT_DIR", "CourseFolderError", "jupyter_lab_command", "main", "open_lab", "write_course"]
 
 DEFAULT_DIR = Path("ssd-course")
 FIRST_NOTEBOOK = "notebooks/00_overview.ipynb"
@@ -41,7 +41,7 @@ MANIFEST = ".ssd-course.json"
 """What ``lab`` wrote into a course folder, and the hash of each file, to tell a learner's changes apart."""
 
 
-class LabError(Exception):
+class CourseFolderError(Exception):
     """A course folder that cannot be used; the message is one line for the learner."""
 
 
@@ -122,19 +122,19 @@ def usable_folder(folder: Path, what: str = "DIR") -> Path:
     """Check that ``folder`` is, or can become, a folder this user can write to; return it absolute.
 
     Raises:
-        LabError: if it is a file, lies under a file, or cannot be written to.
+        CourseFolderError: if it is a file, lies under a file, or cannot be written to.
     """
     folder = folder.expanduser().absolute()
     if folder.exists() and not folder.is_dir():
-        raise LabError(f"{what} must be a folder; {folder} is a file")
+        raise CourseFolderError(f"{what} must be a folder; {folder} is a file")
     existing = folder
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        raise LabError(f"{what} cannot be created: {existing} is a file")
+        raise CourseFolderError(f"{what} cannot be created: {existing} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
         where = "" if existing == folder else f" (it would be created in {existing})"
-        raise LabError(f"{what} {folder} is read-only for you{where}: your work could not be saved there; "
+        raise CourseFolderError(f"{what} {folder} is read-only for you{where}: your work could not be saved there; "
                        "choose a folder you can write to")
     return folder
 
@@ -179,7 +179,7 @@ def write_course(folder: Path, files: dict[str, bytes] | None = None) -> CourseW
         CourseWrite: what was written, updated, kept, and already current.
 
     Raises:
-        LabError: if ``folder`` is a file or read-only, or a write fails (with its reason).
+        CourseFolderError: if ``folder`` is a file or read-only, or a write fails (with its reason).
     """
     folder = usable_folder(folder)
     files = _course_files() if files is None else files
@@ -188,7 +188,7 @@ def write_course(folder: Path, files: dict[str, bytes] | None = None) -> CourseW
     for relative, data in files.items():
         target = folder / relative
         if target.is_dir():
-            raise LabError(f"{target} is a folder where the course has a file; rename it and run again")
+            raise CourseFolderError(f"{target} is a folder where the course has a file; rename it and run again")
         if not target.exists():
             written.append(relative)
             continue
@@ -226,11 +226,15 @@ def write_course(folder: Path, files: dict[str, bytes] | None = None) -> CourseW
                 temporary.unlink()
         for made in reversed(folders):
             made.rmdir()
-        raise LabError(f"could not write the course into {folder} ({error.strerror or error}); nothing was "
+        raise CourseFolderError(f"could not write the course into {folder} ({error.strerror or error}); nothing was "
                        "written") from error
     for temporary, target in pending:
         os.replace(temporary, target)
     return CourseWrite(written, updated, kept, current)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _names(paths: Sequence[str]) -> str:
@@ -243,13 +247,14 @@ def describe(result: CourseWrite, folder: Path) -> list[str]:
     lines = []
     notebooks = [path for path in result.written if path.endswith(".ipynb")]
     if result.written:
-        lines.append(f"wrote the course into {folder}: {len(notebooks)} notebooks and "
-                     f"{len(result.written) - len(notebooks)} other files in notebooks/")
+        lines.append(f"wrote the course into {folder}: {_count(len(notebooks), 'notebook')} and "
+                     f"{_count(len(result.written) - len(notebooks), 'other file')} in notebooks/")
     if result.updated:
-        lines.append(f"brought {len(result.updated)} files you had not changed up to date: {_names(result.updated)}")
+        lines.append(f"brought {_count(len(result.updated), 'file')} you had not changed up to date: "
+                     f"{_names(result.updated)}")
     if result.kept:
-        lines.append(f"kept {len(result.kept)} files you changed, which differ from the installed course: "
-                     f"{_names(result.kept)} (rename one and run again to get the course's version)")
+        lines.append(f"kept {_count(len(result.kept), 'file')} you changed: {_names(result.kept)} (to get the "
+                     "installed course's version of one, rename yours and run again)")
     if not (result.written or result.updated):
         lines.append(f"the course is already in {folder}")
     return lines
@@ -288,7 +293,7 @@ def doctor(folder: Path | None) -> int:
     if folder is not None:
         folder = folder.expanduser().absolute()
         if not folder.is_dir():
-            raise LabError(f"DIR must be a course folder written by `ssd-course lab`; {folder} is "
+            raise CourseFolderError(f"DIR must be a course folder written by `ssd-course lab`; {folder} is "
                            f"{'a file' if folder.exists() else 'not there'}")
     return checks.report(checks.run_checks(folder))
 
@@ -329,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "student":
             return student(args.dir, args.force)
         return doctor(args.dir)
-    except LabError as error:
+    except CourseFolderError as error:
         print(f"ssd-course: error: {error}", file=sys.stderr)
         return 1
 

@@ -97,9 +97,10 @@ def test_write_course_keeps_what_the_learner_changed(tmp_path):
     # the learner's notebook stays theirs on every later run
     assert cli.write_course(course, newer).kept == ["notebooks/00_overview.ipynb"]
     lines = cli.describe(second, course)
-    assert lines[0] == f"wrote the course into {course}: 0 notebooks and 1 other files in notebooks/"
-    assert lines[1] == "brought 1 files you had not changed up to date: 00_overview.ipynb"
-    assert lines[2].startswith("kept 1 files you changed, which differ from the installed course: 00_overview.ipynb")
+    assert lines[0] == f"wrote the course into {course}: 0 notebooks and 1 other file in notebooks/"
+    assert lines[1] == "brought 1 file you had not changed up to date: 00_overview.ipynb"
+    assert lines[2] == ("kept 1 file you changed: 00_overview.ipynb (to get the installed course's version of one, "
+                        "rename yours and run again)")
 
 
 def test_a_failed_write_leaves_nothing_half_written(tmp_path):
@@ -107,19 +108,19 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path):
     course.mkdir(parents=True)
     (course / "notes").write_text("a file where the course wants a folder")
     files = {"notebooks/00_overview.ipynb": b"overview", "notes/01.ipynb": b"one"}
-    with pytest.raises(cli.LabError, match=r"could not write the course into .* nothing was written"):
+    with pytest.raises(cli.CourseFolderError, match=r"could not write the course into .* nothing was written"):
         cli.write_course(course, files)
     assert sorted(p.name for p in course.iterdir()) == ["notes"]
 
 
 def test_write_course_refuses_a_file_and_a_folder_in_the_way(tmp_path):
     (tmp_path / "a-file").write_text("")
-    with pytest.raises(cli.LabError, match=r"^DIR must be a folder; .*a-file is a file$"):
+    with pytest.raises(cli.CourseFolderError, match=r"^DIR must be a folder; .*a-file is a file$"):
         cli.write_course(tmp_path / "a-file", FILES)
-    with pytest.raises(cli.LabError, match=r"^DIR cannot be created: .*a-file is a file$"):
+    with pytest.raises(cli.CourseFolderError, match=r"^DIR cannot be created: .*a-file is a file$"):
         cli.write_course(tmp_path / "a-file" / "course", FILES)
     (tmp_path / "course" / "notebooks" / "GLOSSARY.md").mkdir(parents=True)
-    with pytest.raises(cli.LabError, match="GLOSSARY.md is a folder where the course has a file"):
+    with pytest.raises(cli.CourseFolderError, match="GLOSSARY.md is a folder where the course has a file"):
         cli.write_course(tmp_path / "course", FILES)
     assert not (tmp_path / "course" / "notebooks" / "00_overview.ipynb").exists()
 

@@ -129,11 +129,15 @@ def test_gpu_detection(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def torch_wheel(tmp_path_factory) -> Path:
-    """The wheel of the torch installed here, as pip obtains it (from its cache, its find-links or its index)."""
+    """The wheel of the torch installed here, as pip obtains it: from its cache, its find-links or its
+    index, else (a CPU-only build) from PyTorch's CPU index."""
     version = importlib.metadata.version("torch")
     folder = tmp_path_factory.mktemp("wheels")
-    result = subprocess.run([sys.executable, "-m", "pip", "download", f"torch=={version}", "--no-deps",
-                             "--only-binary=:all:", "--quiet", "-d", str(folder)], capture_output=True, text=True)
+    download = [sys.executable, "-m", "pip", "download", f"torch=={version}", "--no-deps", "--only-binary=:all:",
+                "--quiet", "-d", str(folder)]
+    result = subprocess.run(download, capture_output=True, text=True)
+    if result.returncode != 0 and version.endswith("+cpu"):
+        result = subprocess.run([*download, "--index-url", tasks.CPU_INDEX], capture_output=True, text=True)
     wheels = list(folder.glob("torch-*.whl"))
     if result.returncode != 0 or not wheels:
         pytest.skip(f"pip cannot obtain the wheel of torch {version} here: {result.stderr.strip()[-300:]}")
