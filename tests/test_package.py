@@ -12,6 +12,7 @@ written copy passes strict nbval, ``ssd-course student DIR`` writes the student 
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.metadata
 import json
 import os
@@ -306,17 +307,20 @@ def test_ssd_course_lab_writes_the_course_and_opens_it(lab_course):
 def test_the_written_course_passes_strict_nbval(installed, lab_course):
     _, course = lab_course
     env = {key: value for key, value in installed["env"].items() if key != "MPLBACKEND"}  # kernels draw inline
-    # two halves side by side: each pytest mostly waits for its kernel, so two fit on two cores
-    halves = [[f"notebooks/{name}" for name in COURSE[start::2]] for start in (0, 1)]
-    runs = [subprocess.Popen([str(installed["python"]), "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
-                              "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg", *half],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=course, env=env)
-            for half in halves]
-    for run in runs:
-        output, _ = run.communicate(timeout=1800)
-        summary = output.strip().splitlines()[-1] if output.strip() else ""
-        assert run.returncode == 0, output[-6000:]
-        assert " passed" in summary and "failed" not in summary and "skipped" not in summary, summary
+
+    def nbval(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(installed["python"]), "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
+                               "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg",
+                               f"notebooks/{name}"], capture_output=True, text=True, cwd=course, env=env, timeout=1800)
+
+    # two notebooks at a time (each pytest mostly waits for its kernel), the later, longer ones first
+    order = COURSE[::-1]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(order, pool.map(nbval, order)))
+    for name, result in results.items():
+        summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        assert result.returncode == 0, f"{name}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        assert " passed" in summary and "failed" not in summary and "skipped" not in summary, f"{name}: {summary}"
 
 
 def test_ssd_course_student_and_doctor(installed):
