@@ -1,15 +1,17 @@
 """The course's annotated photographs.
 
-A handful of real, public-domain or CC0 photographs live in the ``images/`` folder at the
-root of the repository, next to ``annotations.json`` (their hand-drawn ground-truth boxes)
-and ``CREDITS.md`` (their authors and licences). This module turns one of them into what
+A handful of real, public-domain or CC0 photographs live in the course's ``images/`` folder
+(at the root of the repository, and inside the installed package), next to
+``annotations.json`` (their hand-drawn ground-truth boxes) and ``CREDITS.md`` (their authors
+and licences). This module turns one of them into what
 the rest of the course works with: an RGB image, GT boxes ``[G, 4]`` in fractional
 ``xyxy`` and class labels ``[G]`` in 1..C-1, where class 0 is the background.
 
 ``coffee`` is the photograph with exactly three objects (cup, saucer, spoon), the one used
 to draw GT boxes next to prior boxes.
 
-The folder is found relative to this package; set the environment variable
+The folder is found through the package (:func:`asset_path`, which also finds the trained
+checkpoint), never through the working directory; set the environment variable
 ``SSD_COURSE_IMAGES`` (before importing this module) to read the photographs from
 somewhere else.
 
@@ -37,6 +39,8 @@ import torch
 from PIL import Image
 from torch import Tensor
 
+from ssd_course.assets import asset_path
+
 __all__ = [
     "HELD_OUT_SEED",
     "PHOTO_DIR",
@@ -44,6 +48,7 @@ __all__ = [
     "Photo",
     "Scene",
     "SceneDataset",
+    "asset_path",
     "collate_scenes",
     "load_photo",
     "make_scene",
@@ -51,9 +56,7 @@ __all__ = [
     "photo_names",
 ]
 
-PHOTO_DIR: Path = Path(
-    os.environ.get("SSD_COURSE_IMAGES") or Path(__file__).resolve().parent.parent / "images"
-).expanduser()
+PHOTO_DIR: Path = Path(os.environ.get("SSD_COURSE_IMAGES") or asset_path("images")).expanduser()
 """The folder that holds the photographs and ``annotations.json``."""
 
 ANNOTATIONS_FILE = "annotations.json"

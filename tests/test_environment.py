@@ -20,7 +20,7 @@ else:  # pytest itself depends on tomli before Python 3.11
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-CONDA_NAMES = {"torch": "pytorch"}  # PyPI name -> conda-forge name, where they differ
+CONDA_NAMES = {"torch": "pytorch", "build": "python-build"}  # PyPI name -> conda-forge name, where they differ
 ONLY_IN_ENVIRONMENT = {"python", "pip"}
 EDITABLE_INSTALL = "-e .[test]"
 CI_TORCH = "2.13.0"  # the PyTorch that CI installs (.ci/run)

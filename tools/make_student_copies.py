@@ -79,13 +79,9 @@ STUDENT_README = """\
 # Student copies of the course notebooks
 
 These notebooks are the course of `notebooks/` with the solutions of the exercises taken
-out. Open them from the repository root with the course's environment:
-
-```bash
-.venv/bin/python -m jupyter lab student/00_overview.ipynb
-```
-
-(or `jupyter lab student/` in the conda environment). Run every cell from the top: the
+out. Open them in JupyterLab from the folder that holds `notebooks/` and `student/`:
+`python3 tasks.py lab` in a clone of the repository, `ssd-course lab DIR` where the course is
+installed as a package (or `jupyter lab student/` in the conda environment). Run every cell from the top: the
 outputs are cleared, so each picture and number appears as you go.
 
 **Implementation exercises.** A code cell defines a function whose body says
@@ -99,8 +95,8 @@ prints "Not implemented yet".
 write your answer.
 
 The solutions are in the notebooks of `notebooks/`. These copies are made by
-`python3 tasks.py student`, which does not overwrite a copy you have changed unless it is
-run with `--force`.
+`python3 tasks.py student` (or `ssd-course student DIR`), which does not overwrite a copy you
+have changed unless it is run with `--force`.
 """
 
 
