@@ -76,7 +76,9 @@ def jupyterlab(tmp_path):
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # wait until the server answers or exits; the bound only stops a server that hangs (a busy
+    # machine can take minutes to start one)
+    deadline = time.monotonic() + 600
     while True:
         try:
             urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
