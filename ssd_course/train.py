@@ -199,9 +199,11 @@ def _autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContext
     return torch.autocast(device.type, dtype=torch.float16) if enabled else contextlib.nullcontext()
 
 
-def _mean_over_ranks(parts: LossParts) -> LossParts:
-    """The parts of ``MultiBoxLoss(distributed=True)`` averaged over the ranks, detached: the
-    loss of the whole batch (``num_positives`` is already that of all ranks)."""
+def _of_whole_batch(parts: LossParts, criterion: nn.Module) -> LossParts:
+    """The loss of the whole batch: ``parts`` itself, or under DDP (a ``MultiBoxLoss(distributed=True)``)
+    the mean of the ranks' parts, detached (``num_positives`` is already that of all ranks)."""
+    if not getattr(criterion, "distributed", False):
+        return parts
     values = torch.stack([parts.total, parts.loc, parts.conf]).detach()  # [3]
     torch.distributed.all_reduce(values)
     values /= torch.distributed.get_world_size()
@@ -270,11 +272,10 @@ def train_steps(
         history["lr"].append(optimizer.param_groups[0]["lr"])
         if scheduler is not None:
             scheduler.step()
-        if getattr(criterion, "distributed", False):
-            parts = _mean_over_ranks(parts)  # this rank's parts -> the whole batch's loss
-        history["total"].append(parts.total.item())
-        history["loc"].append(parts.loc.item())
-        history["conf"].append(parts.conf.item())
+        batch_loss = _of_whole_batch(parts, criterion)  # under DDP: the mean of the ranks' parts
+        history["total"].append(batch_loss.total.item())
+        history["loc"].append(batch_loss.loc.item())
+        history["conf"].append(batch_loss.conf.item())
         if progress is not None:
             progress.update(
                 len(history["total"]),
