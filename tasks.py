@@ -2,6 +2,7 @@
 
     python3 tasks.py lab        set everything up, then open the course in JupyterLab
     python3 tasks.py test       set everything up, then run every test
+    python3 tasks.py test --oldest   the same in .venv-oldest/, with every requirement at its declared minimum
     python3 tasks.py doctor     check the set-up: one line per check, with the fix
     python3 tasks.py notebooks  re-execute every notebook in place (the committed outputs), English and Chinese
     python3 tasks.py bench      run the speed benchmarks (loss, explorers) and print their tables
@@ -231,6 +232,43 @@ def setup(args: argparse.Namespace) -> None:
     stamp.write_text(wanted)
 
 
+OLDEST_VENV = ROOT / ".venv-oldest"
+
+
+def minimum_versions() -> list[str]:
+    """``name==X`` for every requirement ``name>=X`` of pyproject.toml (the package's and its test extra's)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pip carries the same parser
+        from pip._vendor import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = []
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        name, floor = re.match(r"([A-Za-z0-9_.\-]+).*?>=\s*([0-9][^,;\s]*)", requirement).groups()
+        pins.append(f"{name}=={floor}")
+    return pins
+
+
+def setup_oldest(cpu: bool = False) -> Path:
+    """A second environment, .venv-oldest/, with every requirement at its declared minimum; its Python."""
+    python = OLDEST_VENV / PYTHON.relative_to(VENV)
+    if not python.exists():
+        print(f"creating the virtual environment {OLDEST_VENV.relative_to(ROOT)}/", flush=True)
+        venv.EnvBuilder(with_pip=True).create(OLDEST_VENV)
+    pins = minimum_versions()
+    stamp = OLDEST_VENV / ".ssd-course-installed"
+    if stamp.exists() and stamp.read_text() == "\n".join(pins):
+        return python
+    constraints = OLDEST_VENV / "minimum-versions.txt"
+    constraints.write_text("\n".join(pins) + "\n")
+    if cpu:
+        torch = next(pin for pin in pins if pin.startswith("torch=="))
+        run(python, "-m", "pip", "install", "--quiet", torch, "--index-url", CPU_INDEX)
+    run(python, "-m", "pip", "install", "--quiet", "-c", constraints, "-e", ".[test]")
+    stamp.write_text("\n".join(pins))
+    return python
+
+
 def notebook_env() -> dict[str, str]:
     """This environment without MPLBACKEND: notebook kernels must draw inline, as when executed."""
     return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
@@ -243,13 +281,17 @@ def lab(args: argparse.Namespace) -> None:
 
 
 def test(args: argparse.Namespace) -> None:
-    setup(args)
+    if args.oldest:
+        python = setup_oldest(args.cpu)
+    else:
+        setup(args)
+        python = PYTHON
     env = notebook_env()
     notebooks = sorted(str(p.relative_to(ROOT)) for folder in ("notebooks", "notebooks/zh")
                        for p in (ROOT / folder).glob("[0-9]*.ipynb"))  # the English and the Chinese edition
     nbval = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg", *notebooks] \
         if notebooks else []
-    run(PYTHON, "-m", "pytest", "tests", "ssd_course", *nbval, *args.extra, env=env)
+    run(python, "-m", "pytest", "tests", "ssd_course", *nbval, *args.extra, env=env)
 
 
 def doctor(args: argparse.Namespace) -> None:
@@ -304,6 +346,8 @@ def main(argv: list[str] | None = None) -> None:
                                                            "without a GPU")
     parser.add_argument("--torch-index", metavar="URL", help=f"install torch from this index (a mirror); also "
                                                              f"${TORCH_INDEX_VARIABLE}")
+    parser.add_argument("--oldest", action="store_true",
+                        help="test: in .venv-oldest/, with the minimum versions that pyproject.toml declares")
     args, extra = parser.parse_known_args(argv)
     args.extra = extra
     try:

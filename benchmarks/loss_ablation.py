@@ -208,7 +208,7 @@ def run_variant(name: str, args: argparse.Namespace, device: torch.device) -> di
         model = model.to(memory_format=torch.channels_last)
     criterion = make_criterion(name, tiny_detector_priors()).to(device)
     optimizer, scheduler = train.make_optimizer(model, lr=args.lr, steps=args.steps)
-    scaler = torch.amp.GradScaler(device.type, enabled=device.type == "cuda")
+    scaler = train.make_grad_scaler(device, enabled=device.type == "cuda")
     loader = torch.utils.data.DataLoader(data.SceneDataset(args.steps * args.batch_size), batch_size=args.batch_size,
                                          collate_fn=data.collate_scenes)
     print(f"{name}: training {args.steps} steps", flush=True)

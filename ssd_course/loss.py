@@ -182,6 +182,19 @@ def _check_alpha(alpha: float) -> float:
     return float(alpha)
 
 
+def _positives_over_ranks(num_positives: Tensor) -> tuple[Tensor, int]:
+    """``N`` summed over the ranks of the default process group, and the number of ranks."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        raise RuntimeError(
+            "distributed=True sums N over the ranks of the default process group, but none is "
+            "initialised: call torch.distributed.init_process_group first (torchrun prepares it), "
+            "or pass distributed=False"
+        )
+    num_positives = num_positives.detach().clone()
+    torch.distributed.all_reduce(num_positives)  # sum over the ranks (an integer: no gradient)
+    return num_positives, torch.distributed.get_world_size()
+
+
 def multibox_loss(
     predicted_locs: Tensor,
     predicted_scores: Tensor,
@@ -194,6 +207,7 @@ def multibox_loss(
     alpha: float = 1.0,
     variances: Sequence[float] = (0.1, 0.2),
     unique: bool = True,
+    distributed: bool = False,
 ) -> LossParts:
     """The MultiBox loss of a batch, with its parts.
 
@@ -217,14 +231,22 @@ def multibox_loss(
         alpha (float): weight of the location loss, >= 0.
         variances (tuple[float, float]): offset divisors (see :func:`ssd_course.encoding.encode`).
         unique (bool): distinct best priors for principle 1 (see :func:`ssd_course.matching.principle1`).
+        distributed (bool): this batch is one rank's shard of a batch split over the ranks of
+            the default process group (DistributedDataParallel): ``N`` is then the positives of
+            all ranks, and each part is this rank's sum divided by that ``N`` and multiplied by
+            the world size ``W``. The mean over the ranks of each part is the part of the whole
+            batch, and DDP's average of the gradients is the gradient of the whole batch's
+            loss; dividing by each rank's own ``N`` gives neither (see notebook 08).
 
     Returns:
         LossParts: ``total``, ``loc``, ``conf`` and ``num_positives``. When ``N = 0`` the three
-        losses are exactly 0 and ``total.backward()`` gives zero gradients.
+        losses are exactly 0 and ``total.backward()`` gives zero gradients. With
+        ``distributed=True``, ``num_positives`` is ``N`` of all ranks.
 
     Raises:
         ValueError: for inconsistent shapes, bad GT boxes or labels, out-of-range
             parameters or tensors on different devices (naming image and box).
+        RuntimeError: with ``distributed=True`` when no process group is initialised.
 
     Example:
         >>> priors_cxcy = torch.tensor([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0]])
@@ -287,6 +309,9 @@ def multibox_loss(
 
     # N = 0 means both sums are over empty sets: dividing by max(N, 1) gives exactly 0
     n = num_positives.clamp(min=1).to(dtype)
+    if distributed:  # N of all ranks over W: each rank's part is W x its sum / N, as DDP averages gradients
+        num_positives, world_size = _positives_over_ranks(num_positives)
+        n = num_positives.clamp(min=1).to(dtype) / world_size
     loc, conf = loc_sum / n, conf_sum / n
     return LossParts(total=conf + alpha * loc, loc=loc, conf=conf, num_positives=num_positives)
 
@@ -303,6 +328,8 @@ class MultiBoxLoss(nn.Module):
         alpha (float): weight of the location loss, >= 0.
         variances (tuple[float, float]): offset divisors.
         unique (bool): distinct best priors for principle 1.
+        distributed (bool): ``N`` summed over the ranks of the default process group, for
+            DistributedDataParallel (see :func:`multibox_loss`).
 
     Example:
         >>> from ssd_course.priors import tiny_detector_priors
@@ -324,6 +351,7 @@ class MultiBoxLoss(nn.Module):
         alpha: float = 1.0,
         variances: Sequence[float] = (0.1, 0.2),
         unique: bool = True,
+        distributed: bool = False,
     ) -> None:
         super().__init__()
         self.register_buffer("priors_cxcy", check_priors(priors_cxcy).detach().clone(), persistent=False)
@@ -332,6 +360,7 @@ class MultiBoxLoss(nn.Module):
         self.alpha = _check_alpha(alpha)
         self.variances = check_variances(variances)
         self.unique = bool(unique)
+        self.distributed = bool(distributed)
 
     def parts(
         self, predicted_locs: Tensor, predicted_scores: Tensor, boxes: Sequence[Tensor], labels: Sequence[Tensor]
@@ -340,7 +369,7 @@ class MultiBoxLoss(nn.Module):
         return multibox_loss(
             predicted_locs, predicted_scores, boxes, labels, self.priors_cxcy,
             threshold=self.threshold, neg_pos_ratio=self.neg_pos_ratio, alpha=self.alpha,
-            variances=self.variances, unique=self.unique,
+            variances=self.variances, unique=self.unique, distributed=self.distributed,
         )
 
     def forward(
@@ -363,5 +392,5 @@ class MultiBoxLoss(nn.Module):
         return (
             f"num_priors={self.priors_cxcy.shape[0]}, threshold={self.threshold}, "
             f"neg_pos_ratio={self.neg_pos_ratio}, alpha={self.alpha}, variances={self.variances}, "
-            f"unique={self.unique}"
+            f"unique={self.unique}" + (", distributed=True" if self.distributed else "")
         )

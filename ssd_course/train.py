@@ -17,6 +17,20 @@ and prints the mAP@0.5 on ``--eval-scenes`` held-out scenes, whose seeds start a
 :data:`ssd_course.data.HELD_OUT_SEED` (training scene ``k`` has seed ``k``). Ctrl-C stops the
 training, saves what has been learnt so far and exits without evaluating.
 
+The same program trains on several processes with DistributedDataParallel (DDP) when started
+by ``torchrun``, on one machine or several::
+
+    torchrun --standalone --nproc_per_node=2 -m ssd_course.train --steps 800 --batch-size 32
+
+``--batch-size`` is then the batch of the whole step, split evenly over the ``W`` ranks: rank
+``r`` takes its own ``B / W`` of the step's scenes, so that the ranks together see exactly the
+scenes of a one-process run. The ranks talk through NCCL on CUDA (one GPU per rank) and gloo
+on the CPU. The loss is ``MultiBoxLoss(distributed=True)``: ``N`` is counted over all ranks,
+so DDP's averaged gradient is the gradient of the whole batch's loss (notebook 08 shows what
+dividing by each rank's own ``N`` would do), and the recorded history is the whole batch's
+loss. Batch normalisation computes its statistics on each rank's ``B / W`` images, as DDP
+does by default. Rank 0 alone prints, evaluates and saves.
+
 The functions used by the program -- :func:`train_steps`, :func:`predict`, :func:`evaluate`,
 :func:`save_checkpoint`, :func:`load_checkpoint` -- are also what the notebook calls.
 """
@@ -24,12 +38,15 @@ The functions used by the program -- :func:`train_steps`, :func:`predict`, :func
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import random
 import shlex
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,7 +57,7 @@ from torch import Tensor, nn
 
 from ssd_course.data import HELD_OUT_SEED, SHAPE_CLASSES, SceneDataset, collate_scenes
 from ssd_course.detection import Detections, detect, mean_average_precision
-from ssd_course.loss import MultiBoxLoss
+from ssd_course.loss import LossParts, MultiBoxLoss
 from ssd_course.model import DetectorConfig, TinyDetector
 from ssd_course.priors import tiny_detector_priors
 
@@ -52,9 +69,11 @@ __all__ = [
     "load_checkpoint",
     "main",
     "make_optimizer",
+    "make_grad_scaler",
     "pick_device",
     "predict",
     "save_checkpoint",
+    "scene_loader",
     "seed_everything",
     "train_steps",
 ]
@@ -166,6 +185,31 @@ def make_optimizer(
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_then_cosine)
 
 
+def make_grad_scaler(device: torch.device, enabled: bool) -> Any:
+    """The gradient scaler of float16 mixed precision on ``device`` (``torch.amp.GradScaler``;
+    ``torch.cuda.amp.GradScaler`` on PyTorch < 2.3, which has only that one)."""
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler(device.type, enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled and device.type == "cuda")
+
+
+def _autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
+    # float16 autocast, entered only when enabled: PyTorch < 2.2 refuses float16 on the CPU
+    # even for a disabled autocast
+    return torch.autocast(device.type, dtype=torch.float16) if enabled else contextlib.nullcontext()
+
+
+def _of_whole_batch(parts: LossParts, criterion: nn.Module) -> LossParts:
+    """The loss of the whole batch: ``parts`` itself, or under DDP (a ``MultiBoxLoss(distributed=True)``)
+    the mean of the ranks' parts, detached (``num_positives`` is already that of all ranks)."""
+    if not getattr(criterion, "distributed", False):
+        return parts
+    values = torch.stack([parts.total, parts.loc, parts.conf]).detach()  # [3]
+    torch.distributed.all_reduce(values)
+    values /= torch.distributed.get_world_size()
+    return LossParts(*values, num_positives=parts.num_positives)
+
+
 def train_steps(
     model: nn.Module,
     criterion: MultiBoxLoss,
@@ -173,7 +217,7 @@ def train_steps(
     batches: Iterable[Batch],
     *,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    scaler: torch.amp.GradScaler | None = None,
+    scaler: Any | None = None,
     history: dict[str, list[float]] | None = None,
     progress: ProgressBar | None = None,
 ) -> dict[str, list[float]]:
@@ -192,7 +236,8 @@ def train_steps(
             images, GT boxes and GT labels, e.g. from a DataLoader with
             :func:`ssd_course.data.collate_scenes`; one step per batch.
         scheduler (LRScheduler | None): stepped after every optimizer step.
-        scaler (torch.amp.GradScaler | None): enables mixed precision when it is enabled.
+        scaler (GradScaler | None): enables mixed precision when it is enabled (see
+            :func:`make_grad_scaler`).
         history (dict[str, list[float]] | None): lists to append to; new ones by default.
             They are filled step by step, so they hold every finished step even when a
             ``KeyboardInterrupt`` stops the loop.
@@ -200,6 +245,8 @@ def train_steps(
 
     Returns:
         dict[str, list[float]]: ``total``, ``loc``, ``conf`` (the loss of each step) and ``lr``.
+        With a ``MultiBoxLoss(distributed=True)`` under DDP the losses recorded are those of
+        the whole batch, the mean of the ranks' parts, the same on every rank.
     """
     history = history if history is not None else {}
     for key in ("total", "loc", "conf", "lr"):
@@ -211,7 +258,7 @@ def train_steps(
         images = images.to(device, non_blocking=True)
         boxes = [b.to(device) for b in boxes]
         labels = [label.to(device) for label in labels]
-        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+        with _autocast(device, enabled=use_amp):  # float16 mixed precision when enabled (CUDA)
             predicted_locs, predicted_scores = model(images)  # [B, P, 4], [B, P, C]
         parts = criterion.parts(predicted_locs, predicted_scores, boxes, labels)  # float32 even under autocast
         optimizer.zero_grad(set_to_none=True)
@@ -225,9 +272,10 @@ def train_steps(
         history["lr"].append(optimizer.param_groups[0]["lr"])
         if scheduler is not None:
             scheduler.step()
-        history["total"].append(parts.total.item())
-        history["loc"].append(parts.loc.item())
-        history["conf"].append(parts.conf.item())
+        batch_loss = _of_whole_batch(parts, criterion)  # under DDP: the mean of the ranks' parts
+        history["total"].append(batch_loss.total.item())
+        history["loc"].append(batch_loss.loc.item())
+        history["conf"].append(batch_loss.conf.item())
         if progress is not None:
             progress.update(
                 len(history["total"]),
@@ -309,7 +357,9 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
         (TinyDetector, dict[str, Any]): the detector in evaluation mode, and the whole
         checkpoint (its ``config``, ``class_names`` and whatever else was recorded).
     """
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    with warnings.catch_warnings():  # PyTorch 2.1 warns of its own use of TypedStorage while loading
+        warnings.filterwarnings("ignore", message="TypedStorage is deprecated", category=UserWarning)
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     model = TinyDetector(DetectorConfig.from_dict(checkpoint["config"]))
     model.load_state_dict(checkpoint["model"])
     return model.to(device).eval(), checkpoint
@@ -347,6 +397,59 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def scene_loader(
+    steps: int, batch_size: int, rank: int = 0, world_size: int = 1, workers: int = 0, pin_memory: bool = False
+) -> torch.utils.data.DataLoader:
+    """The training scenes of one rank: step ``s`` of the run uses scenes ``s * B`` to ``s * B + B - 1``.
+
+    With ``W`` ranks each step's ``B`` scenes are split in ``W`` consecutive shares of ``B / W``:
+    rank ``r`` gets scenes ``s * B + r * B / W`` to ``s * B + (r + 1) * B / W - 1``, so that the
+    ranks together see the scenes of a one-process run, each scene once.
+
+    Args:
+        steps (int): the number of steps.
+        batch_size (int): ``B``, the scenes of one step over all ranks; a multiple of ``W``.
+        rank (int): this process's rank ``r``, in ``0 .. W - 1``.
+        world_size (int): ``W``, the number of ranks.
+        workers (int): DataLoader worker processes.
+        pin_memory (bool): pin the batches in memory (for CUDA).
+
+    Returns:
+        DataLoader: ``steps`` batches of ``B / W`` scenes (:func:`ssd_course.data.collate_scenes`).
+
+    Raises:
+        ValueError: if ``batch_size`` is not a multiple of ``world_size`` or ``rank`` is out of range.
+    """
+    if world_size < 1 or not 0 <= rank < world_size or batch_size % world_size:
+        raise ValueError(
+            f"batch_size must be a multiple of world_size and rank in 0..world_size - 1; got batch_size "
+            f"{batch_size}, world_size {world_size} and rank {rank}"
+        )
+    share = batch_size // world_size
+    indices = [step * batch_size + rank * share + i for step in range(steps) for i in range(share)]
+    scenes = torch.utils.data.Subset(SceneDataset(steps * batch_size, seed=0), indices)
+    return torch.utils.data.DataLoader(scenes, batch_size=share, collate_fn=collate_scenes, num_workers=workers,
+                                       pin_memory=pin_memory)
+
+
+def _start_ranks(device_name: str) -> tuple[torch.device, int, int]:
+    """The device, rank and world size of this process; under torchrun (``WORLD_SIZE`` > 1 in
+    the environment) it first joins the default process group: NCCL on CUDA, gloo on the CPU."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    device = pick_device(device_name)
+    if world_size == 1:
+        return device, 0, 1
+    if device.type == "cuda":
+        local_rank = int(os.environ["LOCAL_RANK"])
+        if local_rank >= torch.cuda.device_count():
+            raise SystemExit(f"local rank {local_rank} needs a GPU of its own, but this machine has "
+                             f"{torch.cuda.device_count()}: lower --nproc_per_node or use --device cpu")
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return device, torch.distributed.get_rank(), world_size
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line program; returns its exit status (130 after Ctrl-C)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -355,33 +458,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("--steps and --batch-size must be >= 1 and --eval-scenes >= 0")
     if args.steps * args.batch_size > HELD_OUT_SEED:
         raise SystemExit(f"--steps x --batch-size must stay below {HELD_OUT_SEED}, the first held-out seed")
-    device = pick_device(args.device)
-    seed_everything(args.seed)
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if args.batch_size % world_size:
+        raise SystemExit(f"--batch-size must be a multiple of the number of processes, {world_size}; "
+                         f"got {args.batch_size}")
+    device, rank, world_size = _start_ranks(args.device)
+    try:
+        return _train_and_save(args, argv, device, rank, world_size)
+    finally:
+        if world_size > 1:
+            torch.distributed.destroy_process_group()
+
+
+def _train_and_save(args: argparse.Namespace, argv: list[str], device: torch.device, rank: int,
+                    world_size: int) -> int:
+    seed_everything(args.seed)  # the same initial weights on every rank
     use_amp = device.type == "cuda"
+    distributed = world_size > 1
 
     config = DetectorConfig(
         num_classes=len(SHAPE_CLASSES), stem_width=args.stem_width, widths=args.widths,
         convs_per_block=args.convs_per_block,
     )
-    model = TinyDetector(config).to(device)
+    detector = TinyDetector(config).to(device)
     if device.type == "cpu":  # NHWC convolutions are faster on CPUs
-        model = model.to(memory_format=torch.channels_last)
-    criterion = MultiBoxLoss(tiny_detector_priors()).to(device)
+        detector = detector.to(memory_format=torch.channels_last)
+    model: nn.Module = detector
+    if distributed:
+        model = nn.parallel.DistributedDataParallel(detector, device_ids=[device] if device.type == "cuda" else None)
+    criterion = MultiBoxLoss(tiny_detector_priors(), distributed=distributed).to(device)
     optimizer, scheduler = make_optimizer(model, args.lr, args.steps, warmup=args.warmup,
                                           weight_decay=args.weight_decay)
-    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+    scaler = make_grad_scaler(device, enabled=use_amp)
     # training scene k of the run is make_scene(k): one new scene for every image of every step
-    scenes = SceneDataset(args.steps * args.batch_size, seed=0)
-    loader = torch.utils.data.DataLoader(
-        scenes, batch_size=args.batch_size, collate_fn=collate_scenes, num_workers=args.workers,
-        pin_memory=device.type == "cuda",
-    )
-    parameters = sum(p.numel() for p in model.parameters())
-    print(f"training a {parameters:,}-parameter TinyDetector on {device} for {args.steps} steps "
-          f"of {args.batch_size} scenes{' with mixed precision' if use_amp else ''}", flush=True)
+    loader = scene_loader(args.steps, args.batch_size, rank, world_size, workers=args.workers,
+                          pin_memory=device.type == "cuda")
+    parameters = sum(p.numel() for p in detector.parameters())
+    where = f"{world_size} processes ({device.type}, {args.batch_size // world_size} scenes each)" if distributed \
+        else str(device)
+    if rank == 0:  # rank 0 alone writes, evaluates and saves
+        print(f"training a {parameters:,}-parameter TinyDetector on {where} for {args.steps} steps "
+              f"of {args.batch_size} scenes{' with mixed precision' if use_amp else ''}", flush=True)
 
     history: dict[str, list[float]] = {"total": [], "loc": [], "conf": [], "lr": []}
-    progress = ProgressBar(args.steps)
+    progress = ProgressBar(args.steps) if rank == 0 else None
     start = time.perf_counter()
     interrupted = False
     try:
@@ -389,30 +509,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress=progress)
     except KeyboardInterrupt:
         interrupted = True
-    progress.close()
+    if progress is not None:
+        progress.close()
     train_seconds = time.perf_counter() - start
     # Ctrl-C may land between two appends of a step: keep the steps recorded in full
     steps_done = min(len(values) for values in history.values())
+    if rank != 0:
+        return 130 if interrupted else 0
 
     mean_ap = None
     if not interrupted and args.eval_scenes:
         print(f"trained {steps_done} steps in {train_seconds:.0f} s; evaluating on {args.eval_scenes} held-out "
               "scenes", flush=True)
         try:
-            mean_ap = evaluate(model, SceneDataset(args.eval_scenes, seed=HELD_OUT_SEED))
+            mean_ap = evaluate(detector, SceneDataset(args.eval_scenes, seed=HELD_OUT_SEED))
         except KeyboardInterrupt:
             interrupted = True
 
     out = Path(args.out)
     checkpoint_path, history_path = out / CHECKPOINT_NAME, out / HISTORY_NAME
+    launcher = f"torchrun --nproc_per_node={world_size} -m ssd_course.train " if distributed \
+        else "python -m ssd_course.train "
     save_checkpoint(
-        checkpoint_path, model,
-        command="python -m ssd_course.train " + shlex.join(argv),
+        checkpoint_path, detector,
+        command=launcher + shlex.join(argv),
         steps=steps_done,
         batch_size=args.batch_size,
         seed=args.seed,
         train_seconds=round(train_seconds, 1),
         device=device.type,
+        world_size=world_size,
         torch_version=str(torch.__version__),  # a plain str: weights_only loading refuses TorchVersion
         interrupted=interrupted,
         eval_scenes=args.eval_scenes if mean_ap is not None else 0,

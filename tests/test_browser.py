@@ -6,6 +6,11 @@ are run, and the explorer's slider is moved with the keyboard. The test checks t
 slider's readout, the drawn picture and the counts text all change, and saves a
 screenshot to ``test-artifacts/``.
 
+It waits on states, never on time: the same explorer is built here, in the test process,
+at the slider's first and last values, and the test waits until the page shows exactly its
+counts text (the kernel and the browser render asynchronously: an explorer's picture and
+text can arrive after its slider, and every key press makes one redraw of its own).
+
 Playwright cannot download browsers here: it is pointed at an installed Chromium
 (``$CHROMIUM``, else ``chromium`` or ``chromium-browser`` on the PATH). Without one the
 test is skipped, saying so.
@@ -13,7 +18,10 @@ test is skipped, saying so.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -27,6 +35,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "03_matching.ipynb"
+EXPLORER_CALL = 'widgets.iou_threshold_explorer("coffee", threshold=0.5)'  # as notebook 03 makes it
+START, STEPS_DOWN, STEP = 0.5, 4, 0.05
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 # flags for a headless browser on a machine without a display or outside network
@@ -66,7 +76,9 @@ def jupyterlab(tmp_path):
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # wait until the server answers or exits; the bound only stops a server that hangs (a busy
+    # machine can take minutes to start one)
+    deadline = time.monotonic() + 600
     while True:
         try:
             urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
@@ -88,23 +100,39 @@ def jupyterlab(tmp_path):
 
 def open_and_run_all(page, url: str, token: str, notebook: str) -> None:
     """Open ``notebook`` of the server in JupyterLab, wait for its kernel, and run all its cells."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     page.goto(f"{url}/lab/tree/{notebook}?token={token}")
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    # the status bar says "<kernel name> | Idle" once a kernel is connected and idle (the
+    # notebook's execution indicator reads "idle" earlier, while there is "No Kernel")
+    kernel_idle = page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"^(?!No Kernel).+ \| Idle$"))
     select_kernel = page.locator(".jp-Dialog button", has_text="Select")
-    try:  # JupyterLab may ask which kernel to start: the notebook's own, Python 3
-        select_kernel.wait_for(timeout=10_000)
-        select_kernel.click()
-    except PlaywrightTimeout:
-        pass
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
+    # JupyterLab may first ask which kernel to start (the notebook's own, Python 3)
+    kernel_idle.or_(select_kernel).first.wait_for(timeout=120_000)
+    if select_kernel.count():
+        select_kernel.first.click()
+    kernel_idle.wait_for(timeout=120_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
+def expected_counts(threshold: float) -> str:
+    """The counts text of notebook 03's explorer at ``threshold``, from the same explorer built here."""
+    from ssd_course import widgets
+
+    explorer = widgets.iou_threshold_explorer("coffee", threshold=threshold)
+    return html.unescape(re.sub(r"<[^>]*>", "", explorer.readout.value)).strip()
+
+
+def test_notebook_makes_the_explorer_this_test_mirrors() -> None:
+    cells = json.loads((ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))["cells"]
+    assert any(EXPLORER_CALL in "".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+
+
 def test_threshold_slider_redraws_in_jupyterlab(jupyterlab):
     sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("ipywidgets")
+    expect = sync_api.expect
+    end = round(START - STEPS_DOWN * STEP, 2)
+    counts_before, counts_after = expected_counts(START), expected_counts(end)
     url, token = jupyterlab
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
@@ -113,23 +141,27 @@ def test_threshold_slider_redraws_in_jupyterlab(jupyterlab):
         try:
             open_and_run_all(page, url, token, NOTEBOOK)
             slider = page.locator(".widget-hslider", has_text="IoU threshold").first
-            slider.wait_for(timeout=120_000)
             explorer = slider.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
             picture = explorer.locator(".widget-image").first
             counts = explorer.locator(".widget-html").first
             readout = slider.locator(".widget-readout")
-            picture.wait_for(timeout=60_000)
+            # the explorer is ready when its picture and its counts text have arrived
+            expect(counts).to_have_text(counts_before, timeout=180_000)
+            expect(picture).to_have_attribute("src", re.compile(r".+"), timeout=60_000)
+            expect(readout).to_have_text(f"{START:.2f}")
             slider.scroll_into_view_if_needed()
-            before = (readout.inner_text(), picture.get_attribute("src"), counts.inner_text())
+            # text_content, not inner_text: the latter is empty for what the windowed notebook
+            # has not laid out (e.g. a readout below the fold)
+            before = (readout.text_content(), picture.get_attribute("src"), counts.text_content().strip())
 
             slider.locator(".noUi-handle").focus()
-            for _ in range(4):  # 4 steps of 0.05 down: a lower threshold adds positives
+            for _ in range(STEPS_DOWN):  # 0.05 down each: a lower threshold adds positives
                 page.keyboard.press("ArrowLeft")
-            page.wait_for_function(
-                "([el, old]) => el.innerText !== old", arg=[counts.element_handle(), before[2]], timeout=60_000
-            )
-            page.wait_for_timeout(500)
-            after = (readout.inner_text(), picture.get_attribute("src"), counts.inner_text())
+            expect(readout).to_have_text(f"{end:.2f}", timeout=60_000)
+            # the kernel has redrawn for the last value: its counts text, and a new picture
+            expect(counts).to_have_text(counts_after, timeout=120_000)
+            expect(picture).not_to_have_attribute("src", before[1], timeout=60_000)
+            after = (readout.text_content(), picture.get_attribute("src"), counts.text_content().strip())
             no_news = page.locator(".jp-toast-button", has_text="No")  # JupyterLab's news prompt
             if no_news.count():
                 no_news.first.click()
@@ -144,6 +176,7 @@ def test_threshold_slider_redraws_in_jupyterlab(jupyterlab):
     assert before[0] != after[0], "the slider's readout did not change"
     assert before[1] != after[1], "the picture was not redrawn"
     assert before[2] != after[2], "the counts text did not change"
-    positives = [int(line.split()[1].rstrip(",")) for line in (before[2], after[2]) for line in line.splitlines()
+    positives = [int(line.split()[1].rstrip(",")) for text in (before[2], after[2]) for line in text.splitlines()
                  if line.startswith("positives:")]
-    assert len(positives) == 2 and positives[1] > positives[0], f"expected more positives at a lower threshold: {positives}"
+    assert len(positives) == 2 and positives[1] > positives[0], \
+        f"expected more positives at a lower threshold: {positives} in {before[2]!r} and {after[2]!r}"

@@ -207,7 +207,7 @@ def test_mixed_precision_steps_on_cuda() -> None:
     detector = TinyDetector(SMALL).to(device)
     criterion = MultiBoxLoss(tiny_detector_priors()).to(device)
     optimizer = torch.optim.Adam(detector.parameters(), lr=1e-2)
-    scaler = torch.amp.GradScaler("cuda")
+    scaler = train.make_grad_scaler(device, enabled=True)
     batch = data.collate_scenes([data.make_scene(seed) for seed in range(4)])
     history = train.train_steps(detector, criterion, optimizer, [batch] * 8, scaler=scaler)
     assert all(math.isfinite(v) for v in history["total"])
