@@ -191,7 +191,7 @@ _ZH: dict[str, str] = {
     "ratio {ratio:g}": "宽高比 {ratio:g}",
     "scale {scale:g}": "尺度 {scale:g}",
     "prior {index}": "先验框 {index}",
-    "IoU with each prior (tile = scale x ratio, square = cell)": "与每个先验框的交并比（每块 = 尺度 x 宽高比，每格 = 网格单元）",
+    "IoU with each prior (tile = scale x ratio, square = cell)": "与每个先验框的交并比（块 = 尺度 x 宽高比，格 = 网格单元）",
     "threshold of principle 2 (IoU)": "第二个原则的阈值（交并比）",
     "positive priors": "正样本先验框数",
     "x = predicted offset − target offset": "x = 预测偏移量 − 目标偏移量",
@@ -222,6 +222,42 @@ _ZH: dict[str, str] = {
     "Not implemented yet: replace `raise NotImplementedError` with your code.":
         "还没有实现：把 `raise NotImplementedError` 换成你的代码。",
     "unique (greedy principle 1)": "unique（贪心的第一个原则）",
+    # ssd_course.widgets: the explorers' controls, titles and readouts, and the kernel watch's lines
+    "The kernel was restarted (or shut down), so this explorer lost the code that drew it: its controls "
+    "still move, but the picture will not change. Run the notebook's cells again from the top (menu Run, "
+    "Run All Cells) to get a working explorer.":
+        "内核已经重启（或关闭），这个交互控件失去了绘制它的代码：滑块还能拖动，图却不会再变。"
+        "请从头重新运行笔记本的单元格（菜单 Run → Run All Cells），交互控件就又能用了。",
+    "No answer from the kernel for {seconds} s. If a cell is still running (a [*] beside it), wait for it. "
+    "If the kernel was restarted, run the notebook's cells again from the top (menu Run, Run All Cells).":
+        "内核 {seconds} 秒没有回应。如果还有单元格在运行（旁边显示 [*]），请等它运行完；"
+        "如果内核已经重启，请从头重新运行笔记本的单元格（菜单 Run → Run All Cells）。",
+    "IoU threshold": "交并比阈值",
+    "{photo}: threshold {threshold:.2f}, unique={unique}": "{photo}：阈值 {threshold:.2f}，unique={unique}",
+    "kept only by principle 1: {gts}": "只靠第一个原则保住的真实框：{gts}",
+    "lost (no prior at all): {gts}": "丢失的真实框（一个先验框也没有）：{gts}",
+    "none": "无",
+    "neg:pos ratio": "负:正样本比例",
+    "all negatives": "全部负样本",
+    "all": "∞",  # the ratio when the "all negatives" box is ticked, in a title and in min(∞ x P, negatives)
+    "{photo}: neg:pos ratio {label}": "{photo}：负:正样本比例 {label}",
+    "positives P = {positives}, negatives = {negatives}": "正样本 P = {positives}，负样本 = {negatives}",
+    "kept hard negatives = min({label} x {positives}, {negatives}) = {kept_negatives}":
+        "保留的难负样本 = min({label} x {positives}, {negatives}) = {kept_negatives}",
+    "confidence loss (positives + kept negatives) / N = {conf_loss:.4f}":
+        "置信度损失（正样本 + 保留的负样本）/ N = {conf_loss:.4f}",
+    "centre x": "中心 x",
+    "centre y": "中心 y",
+    "width": "宽度",
+    "height": "高度",
+    "GT box and its best prior": "真实框和它的最佳先验框",
+    "best prior (principle 1)": "最佳先验框（第一个原则）",
+    "box": "框",
+    "box (x1, y1, x2, y2) = ({corners})": "框 (x1, y1, x2, y2) = ({corners})",
+    "principle 1 gives it prior {best} (cell row {i}, column {j}, shape {k}): IoU {best_iou:.4f}":
+        "第一个原则分给它先验框 {best}（网格单元第 {i} 行、第 {j} 列，形状 {k}）：交并比 {best_iou:.4f}",
+    "priors with IoU >= 0.5 (principle 2 at threshold 0.5): {priors_above_half}":
+        "交并比 >= 0.5 的先验框（阈值为 0.5 的第二个原则）：{priors_above_half}",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"zh": _ZH}

@@ -19,6 +19,10 @@ redraws the picture. The watch, a few lines of JavaScript run by ``anywidget``, 
 the kernel does not answer within a few seconds) and says so, with how to recover: run the
 notebook's cells from the top.
 
+Every text an explorer shows -- control descriptions, titles, readouts, the watch's lines --
+goes through :mod:`ssd_course.i18n`, so it speaks the language chosen with
+``ssd_course.set_language`` (the watch's lines are handed to its JavaScript as traits).
+
 ipywidgets and anywidget are imported inside the functions, so the rest of the package
 imports without them.
 """
@@ -38,6 +42,7 @@ from matplotlib.figure import Figure
 
 from ssd_course import data, loss, matching, priors, viz
 from ssd_course.boxes import cxcywh_to_xyxy
+from ssd_course.i18n import figure_text, text
 
 __all__ = ["Explorer", "box_explorer", "iou_threshold_explorer", "kernel_watch", "negative_ratio_explorer"]
 
@@ -94,9 +99,9 @@ class Explorer:
     def update(self) -> None:
         """Redraw the picture and the readout from the controls' current values."""
         values = {name: control.value for name, control in self.controls.items()}
-        fig, text, state = self._render(values)
+        fig, readout, state = self._render(values)
         self.image.value = figure_png(fig)
-        self.readout.value = f"<pre style='line-height:1.3'>{html.escape(text)}</pre>"
+        self.readout.value = f"<pre style='line-height:1.3'>{html.escape(readout)}</pre>"
         self.state = state
         self.renders += 1
 
@@ -213,7 +218,8 @@ def kernel_watch(controls: list[Any], timeout_ms: int = 5000) -> Any:
     Returns:
         anywidget.AnyWidget: the watch, to display next to the controls.
     """
-    return _watch_class()(controls=[control.model_id for control in controls], timeout_ms=timeout_ms)
+    return _watch_class()(controls=[control.model_id for control in controls], timeout_ms=timeout_ms,
+                          restarted_text=text(KERNEL_RESTARTED), silent_text=text(KERNEL_SILENT))
 
 
 def _slider(description: str, value: float, low: float, high: float, step: float):
@@ -265,15 +271,18 @@ def iou_threshold_explorer(photo: str = "coffee", threshold: float = 0.5, unique
         fig = Figure(figsize=(6.4, 5.0))
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.12)  # fixed: no layout pass per update
         viz.draw_match(fig.add_subplot(), match, priors_cxcy, picture.boxes, names, image=picture.image,
-                       title=f"{photo}: threshold {threshold:.2f}, unique={unique}")
+                       title=figure_text("{photo}: threshold {threshold:.2f}, unique={unique}", photo=photo,
+                                         threshold=threshold, unique=unique))
         lines = [viz.summarise_match(match, names)]
-        lines.append("kept only by principle 1: " + (", ".join(f"GT {g}" for g in state["only_principle1"]) or "none"))
-        lines.append("lost (no prior at all): " + (", ".join(f"GT {g}" for g in state["lost"]) or "none"))
+        lines.append(text("kept only by principle 1: {gts}",
+                          gts=", ".join(f"GT {g}" for g in state["only_principle1"]) or text("none")))
+        lines.append(text("lost (no prior at all): {gts}",
+                          gts=", ".join(f"GT {g}" for g in state["lost"]) or text("none")))
         return fig, "\n".join(lines), state
 
     controls = {
-        "threshold": _slider("IoU threshold", threshold, 0.05, 0.95, 0.05),
-        "unique": widgets.Checkbox(value=unique, description="unique (greedy principle 1)", indent=False),
+        "threshold": _slider(text("IoU threshold"), threshold, 0.05, 0.95, 0.05),
+        "unique": widgets.Checkbox(value=unique, description=text("unique (greedy principle 1)"), indent=False),
     }
     return Explorer(controls, render)
 
@@ -322,24 +331,25 @@ def negative_ratio_explorer(photo: str = "coffee", neg_pos_ratio: float = 3.0, s
             "negatives": int((~positive).sum()),
             "conf_loss": round(parts.conf.item(), 4),
         }
-        label = "all" if math.isinf(ratio) else f"{ratio:g}"
+        label = text("all") if math.isinf(ratio) else f"{ratio:g}"
         fig = Figure(figsize=(7.2, 5.4))
         fig.subplots_adjust(left=0.02, right=0.98, top=0.94, bottom=0.07)
         ax = fig.add_subplot()
         # spread: the 9 priors of a cell on a 3 x 3 grid around its centre, one mark each
         viz.draw_mined_negatives(ax, priors_cxcy, match, kept, image=picture.image, spread=True,
-                                 title=f"{photo}: neg:pos ratio {label}")
+                                 title=figure_text("{photo}: neg:pos ratio {label}", photo=photo, label=label))
         viz.draw_gt_boxes(ax, picture.boxes, names, label=None)
-        text = (
-            f"positives P = {state['positives']}, negatives = {state['negatives']}\n"
-            f"kept hard negatives = min({label} x {state['positives']}, {state['negatives']}) = {state['kept_negatives']}\n"
-            f"confidence loss (positives + kept negatives) / N = {state['conf_loss']:.4f}"
-        )
-        return fig, text, state
+        readout = "\n".join([
+            text("positives P = {positives}, negatives = {negatives}", **state),
+            text("kept hard negatives = min({label} x {positives}, {negatives}) = {kept_negatives}", label=label,
+                 **state),
+            text("confidence loss (positives + kept negatives) / N = {conf_loss:.4f}", **state),
+        ])
+        return fig, readout, state
 
     controls = {
-        "neg_pos_ratio": _slider("neg:pos ratio", neg_pos_ratio, 0.0, 10.0, 0.5),
-        "all_negatives": widgets.Checkbox(value=False, description="all negatives", indent=False),
+        "neg_pos_ratio": _slider(text("neg:pos ratio"), neg_pos_ratio, 0.0, 10.0, 0.5),
+        "all_negatives": widgets.Checkbox(value=False, description=text("all negatives"), indent=False),
     }
     return Explorer(controls, render)
 
@@ -377,24 +387,27 @@ def box_explorer(photo: str | None = "coffee", box_cxcywh: tuple[float, float, f
         fig = Figure(figsize=(10.5, 4.4))
         fig.subplots_adjust(left=0.01, right=0.97, top=0.92, bottom=0.1, wspace=0.15)
         left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
-        viz.show_image(left, picture.image if picture is not None else None, "GT box and its best prior")
-        viz.draw_priors(left, priors_cxcy[best:best + 1], texts=[f"prior {best}"], label="best prior (principle 1)")
-        viz.draw_gt_boxes(left, box, ["box"])
+        viz.show_image(left, picture.image if picture is not None else None,
+                       figure_text("GT box and its best prior"))
+        viz.draw_priors(left, priors_cxcy[best:best + 1], texts=[figure_text("prior {index}", index=best)],
+                        label="best prior (principle 1)")
+        viz.draw_gt_boxes(left, box, [figure_text("box")])
         left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=8, frameon=False)
         viz.draw_prior_iou_mosaic(right, iou[0], highlight=best)
         i, j, k = best // 63, best // 9 % 7, best % 9
-        text = (
-            f"box (x1, y1, x2, y2) = ({', '.join(f'{v:.2f}' for v in state['box'])})\n"
-            f"principle 1 gives it prior {best} (cell row {i}, column {j}, shape {k}): IoU {state['best_iou']:.4f}\n"
-            f"priors with IoU >= 0.5 (principle 2 at threshold 0.5): {state['priors_above_half']}"
-        )
-        return fig, text, state
+        readout = "\n".join([
+            text("box (x1, y1, x2, y2) = ({corners})", corners=", ".join(f"{v:.2f}" for v in state["box"])),
+            text("principle 1 gives it prior {best} (cell row {i}, column {j}, shape {k}): IoU {best_iou:.4f}",
+                 best=best, i=i, j=j, k=k, best_iou=state["best_iou"]),
+            text("priors with IoU >= 0.5 (principle 2 at threshold 0.5): {priors_above_half}", **state),
+        ])
+        return fig, readout, state
 
     cx, cy, w, h = box_cxcywh
     controls = {
-        "cx": _slider("centre x", cx, 0.0, 1.0, 0.01),
-        "cy": _slider("centre y", cy, 0.0, 1.0, 0.01),
-        "w": _slider("width", w, 0.02, 1.0, 0.01),
-        "h": _slider("height", h, 0.02, 1.0, 0.01),
+        "cx": _slider(text("centre x"), cx, 0.0, 1.0, 0.01),
+        "cy": _slider(text("centre y"), cy, 0.0, 1.0, 0.01),
+        "w": _slider(text("width"), w, 0.02, 1.0, 0.01),
+        "h": _slider(text("height"), h, 0.02, 1.0, 0.01),
     }
     return Explorer(controls, render)

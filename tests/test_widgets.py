@@ -1,13 +1,17 @@
 """The notebook explorers, driven in the kernel: set a control, check what they report."""
 
+import html
 import math
+import re
 
+import matplotlib.text
 import pytest
 import torch
 
 pytest.importorskip("ipywidgets")
 
-from ssd_course import data, loss, matching, priors, widgets  # noqa: E402
+import ssd_course  # noqa: E402
+from ssd_course import data, i18n, loss, matching, priors, widgets  # noqa: E402
 
 PRIORS = priors.tiny_detector_priors()
 
@@ -148,3 +152,119 @@ def test_kernel_watch_front_end_is_valid_javascript(tmp_path):
     module.write_text(widgets._WATCH_ESM, encoding="utf-8")
     result = subprocess.run([node, "--check", str(module)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The Chinese edition: every explorer speaks the language chosen with ssd_course.set_language
+# ---------------------------------------------------------------------------------------------
+
+# what stays Latin in a Chinese explorer: names, symbols, class names, formulas, Python values
+LATIN = {"GT", "IoU", "min", "unique", "True", "False", "cup", "saucer", "spoon", "coffee", "Run", "All", "Cells",
+         "kernel"}
+
+
+def english_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN
+
+
+def has_chinese(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+@pytest.fixture
+def chinese():
+    """Chinese for one test, English again after it."""
+    ssd_course.set_language("zh")
+    yield
+    ssd_course.set_language("en")
+
+
+@pytest.fixture
+def figure_texts(monkeypatch):
+    """The texts of every figure the explorers draw from now on (titles, legends, ticks, captions), per picture."""
+    drawn = []
+    original = widgets.figure_png
+
+    def keep(fig, dpi=80):
+        drawn.append([t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()])
+        return original(fig, dpi)
+
+    monkeypatch.setattr(widgets, "figure_png", keep)
+    return drawn
+
+
+def readout(explorer) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", explorer.readout.value))
+
+
+def assert_speaks_chinese(explorer, drawn):
+    for control in explorer.controls.values():
+        assert has_chinese(control.description) and not english_words(control.description), control.description
+    lines = readout(explorer).splitlines()
+    assert lines and all(has_chinese(line) for line in lines)
+    assert [line for line in lines if english_words(line)] == []
+    assert drawn and all(any(has_chinese(t) for t in texts) for texts in drawn)
+    assert [t for texts in drawn for t in texts if english_words(t)] == []
+    watch = explorer.watch
+    assert watch.restarted_text == i18n.CATALOGUE["zh"][widgets.KERNEL_RESTARTED]
+    assert watch.silent_text == i18n.CATALOGUE["zh"][widgets.KERNEL_SILENT]
+    assert "{seconds}" in watch.silent_text  # filled in by the watch's JavaScript
+    assert has_chinese(watch.restarted_text) and not english_words(watch.restarted_text)
+
+
+def test_iou_threshold_explorer_in_chinese(chinese, figure_texts):
+    explorer = widgets.iou_threshold_explorer("coffee", threshold=0.5)
+    explorer.controls["threshold"].value = 0.95
+    assert_speaks_chinese(explorer, figure_texts)
+    assert [c.description for c in explorer.controls.values()] == ["交并比阈值", "unique（贪心的第一个原则）"]
+    lines = readout(explorer).splitlines()
+    assert lines[0] == "GT 0 (cup)：1 个先验框（第一个原则 1 个，第二个原则 0 个）"
+    assert f"正样本：{explorer.state['positives']}，负样本：{explorer.state['negatives']}" in lines
+    assert lines[-2:] == ["只靠第一个原则保住的真实框：GT 0, GT 1, GT 2", "丢失的真实框（一个先验框也没有）：无"]
+    assert "coffee：阈值 0.95，unique=True" in figure_texts[-1]
+    assert "按第一个原则匹配的先验框" in figure_texts[-1]
+
+
+def test_negative_ratio_explorer_in_chinese(chinese, figure_texts):
+    explorer = widgets.negative_ratio_explorer("coffee", neg_pos_ratio=3.0)
+    state = explorer.state
+    assert readout(explorer).splitlines() == [
+        f"正样本 P = {state['positives']}，负样本 = {state['negatives']}",
+        f"保留的难负样本 = min(3 x {state['positives']}, {state['negatives']}) = {state['kept_negatives']}",
+        f"置信度损失（正样本 + 保留的负样本）/ N = {state['conf_loss']:.4f}",
+    ]
+    explorer.controls["all_negatives"].value = True
+    assert_speaks_chinese(explorer, figure_texts)
+    assert [c.description for c in explorer.controls.values()] == ["负:正样本比例", "全部负样本"]
+    assert f"min(∞ x {state['positives']}, {state['negatives']})" in readout(explorer)
+    assert "coffee：负:正样本比例 ∞" in figure_texts[-1]
+    assert f"保留的难负样本（{explorer.state['kept_negatives']}）" in figure_texts[-1]
+
+
+def test_box_explorer_in_chinese(chinese, figure_texts):
+    explorer = widgets.box_explorer(None, (0.5, 0.5, 0.3, 0.4))
+    assert readout(explorer).splitlines() == [
+        "框 (x1, y1, x2, y2) = (0.35, 0.30, 0.65, 0.70)",
+        "第一个原则分给它先验框 219（网格单元第 3 行、第 3 列，形状 3）：交并比 0.7500",
+        f"交并比 >= 0.5 的先验框（阈值为 0.5 的第二个原则）：{explorer.state['priors_above_half']}",
+    ]
+    explorer.controls["w"].value = 0.1
+    assert_speaks_chinese(explorer, figure_texts)
+    assert [c.description for c in explorer.controls.values()] == ["中心 x", "中心 y", "宽度", "高度"]
+    assert {"真实框和它的最佳先验框", f"先验框 {explorer.state['best_prior']}", "最佳先验框（第一个原则）",
+            "GT 0: 框"} <= set(figure_texts[-1])
+
+
+def test_explorers_in_english_show_no_chinese(figure_texts):
+    explorer = widgets.box_explorer(None, (0.5, 0.5, 0.3, 0.4))
+    assert readout(explorer).splitlines() == [
+        "box (x1, y1, x2, y2) = (0.35, 0.30, 0.65, 0.70)",
+        "principle 1 gives it prior 219 (cell row 3, column 3, shape 3): IoU 0.7500",
+        f"priors with IoU >= 0.5 (principle 2 at threshold 0.5): {explorer.state['priors_above_half']}",
+    ]
+    for explorer in (explorer, widgets.iou_threshold_explorer("coffee"), widgets.negative_ratio_explorer("coffee")):
+        shown = [readout(explorer), explorer.watch.restarted_text, explorer.watch.silent_text,
+                 *(c.description for c in explorer.controls.values())]
+        assert not any(has_chinese(t) for t in shown)
+        assert explorer.watch.restarted_text == widgets.KERNEL_RESTARTED
+    assert not any(has_chinese(t) for texts in figure_texts for t in texts)
