@@ -27,13 +27,14 @@ import ast
 import importlib
 import importlib.metadata
 import json
-import platform
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
+
+from ssd_course.i18n import CJK_SAMPLE, cjk_font, font_covering
 
 __all__ = [
     "CJK_SAMPLE",
@@ -51,14 +52,6 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 GET_STARTED = "https://pytorch.org/get-started/locally/"
 WSL_NVIDIA_SMI = Path("/usr/lib/wsl/lib/nvidia-smi")
 PROC_NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
-
-CJK_SAMPLE = "真实框先验框难例挖掘损失函数"
-"""Chinese terms of the course (GT box, prior box, hard negative mining, loss function)."""
-
-# families tried first: a font with these in its name usually has the glyphs
-CJK_HINTS = ("cjk", "han sans", "han serif", "wenquanyi", "wqy", "droid sans fallback", "simhei", "simsun",
-             "yahei", "pingfang", "hiragino", "heiti", "songti", "kaiti", "fangsong", "ar pl", "source han")
-
 
 class Check(NamedTuple):
     """The result of one check.
@@ -268,62 +261,17 @@ def check_widgets(in_checkout: bool) -> Check:
                                   f"(@jupyter-widgets/jupyterlab-manager {manager})")
 
 
-def font_covering(text: str, hints: Iterable[str] = CJK_HINTS) -> str | None:
-    """The family of one of matplotlib's fonts that has a glyph for every character of ``text``.
-
-    Fonts whose family name contains one of ``hints`` are tried first; then every other font
-    matplotlib knows, so a font with an unexpected name is found too.
-
-    Args:
-        text (str): the characters needed.
-        hints (Iterable[str]): lower-case parts of family names to try first.
-
-    Returns:
-        str | None: a family name to give ``matplotlib.rcParams["font.family"]``, or None.
-
-    Example:
-        >>> font_covering("IoU") is not None  # matplotlib's own DejaVu Sans has Latin letters
-        True
-    """
-    from matplotlib import font_manager, ft2font
-
-    hints = tuple(hints)
-    wanted = {ord(character) for character in text if not character.isspace()}
-    entries = sorted(font_manager.fontManager.ttflist,
-                     key=lambda entry: (not any(hint in entry.name.lower() for hint in hints), entry.name))
-    for entry in entries:
-        if "last resort" in entry.name.lower():
-            continue  # maps every character to a placeholder glyph (matplotlib ships it as a fallback)
-        try:
-            charmap = ft2font.FT2Font(entry.fname).get_charmap()
-        except (OSError, RuntimeError, ValueError):
-            continue
-        if wanted <= charmap.keys():
-            return entry.name
-    return None
-
-
-def cjk_font() -> str | None:
-    """The family of a font matplotlib can draw the course's Chinese terms with, or None."""
-    return font_covering(CJK_SAMPLE)
-
-
 def check_cjk_font() -> Check:
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError as error:
         return Check("FAIL", "CJK font", f"matplotlib cannot be imported ({error})", "pip install 'matplotlib>=3.7'")
-    family = cjk_font()
-    if family is not None:
-        return Check("ok", "CJK font", f"{family} has the Chinese terms ({CJK_SAMPLE[:3]}...) for matplotlib's figures")
-    cache = Path(matplotlib.get_cachedir()) / "fontlist-*.json"
-    if platform.system() == "Linux":
-        install = ("sudo apt-get install fonts-noto-cjk (Debian, Ubuntu) or sudo dnf install "
-                   "google-noto-sans-cjk-fonts (Fedora)")
-    else:
-        install = "install a font with Chinese characters, e.g. Noto Sans CJK SC"
-    return Check("warn", "CJK font", "none of matplotlib's fonts has Chinese characters: Chinese terms in figures "
-                                     "would show as empty boxes", f"{install}, then delete {_shown(cache)}")
+    from ssd_course import i18n
+
+    if cjk_font() is not None:
+        return Check("ok", "CJK font", i18n.font_status())
+    return Check("warn", "CJK font", "no font with Chinese characters for matplotlib: the Chinese notebooks' figures "
+                                     "keep English labels", f"python -m pip install {i18n.FONT_PACKAGE}")
 
 
 # ---------------------------------------------------------------------------------------------

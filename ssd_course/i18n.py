@@ -29,17 +29,21 @@ from __future__ import annotations
 import functools
 import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["CATALOGUE", "ENV_VAR", "LANGUAGES", "cjk_font", "figure_text", "font_status", "get_language",
-           "set_language", "text"]
+__all__ = ["CATALOGUE", "CJK_SAMPLE", "ENV_VAR", "LANGUAGES", "cjk_font", "figure_text", "font_covering",
+           "font_status", "get_language", "set_language", "text"]
 
 LANGUAGES = ("en", "zh")
 ENV_VAR = "SSD_COURSE_LANG"
 FONT_PACKAGE = "pylopdf-fonts-zh-cn"  # Noto Sans SC, SIL Open Font License 1.1
-# Chinese fonts that come with Windows, macOS or Linux distributions, tried when the package is missing
-SYSTEM_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "Heiti SC",
-                    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei")
+CJK_SAMPLE = "真实框先验框难例挖掘损失函数"
+"""Chinese terms of the course (GT box, prior box, hard negative mining, loss function)."""
+
+# families tried first: a font with these in its name usually has the glyphs
+CJK_HINTS = ("cjk", "han sans", "han serif", "wenquanyi", "wqy", "droid sans fallback", "simhei", "simsun",
+             "yahei", "pingfang", "hiragino", "heiti", "songti", "kaiti", "fangsong", "ar pl", "source han")
 
 
 def _checked(language: object, where: str) -> str:
@@ -102,7 +106,7 @@ def cjk_font() -> str | None:
     """The family name of a font with Chinese glyphs, registered with matplotlib; None if there is none.
 
     The font of :data:`FONT_PACKAGE` comes first, so that figures look the same on every
-    machine; then the system fonts :data:`SYSTEM_CJK_FONTS` that matplotlib finds.
+    machine; then any font matplotlib knows that draws :data:`CJK_SAMPLE`.
     """
     from matplotlib import font_manager
 
@@ -110,8 +114,42 @@ def cjk_font() -> str | None:
     if path is not None:
         font_manager.fontManager.addfont(str(path))
         return font_manager.FontProperties(fname=path).get_name()
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in SYSTEM_CJK_FONTS if family in installed), None)
+    return font_covering(CJK_SAMPLE)
+
+
+def font_covering(text: str, hints: Iterable[str] = CJK_HINTS) -> str | None:
+    """The family of one of matplotlib's fonts that has a glyph for every character of ``text``.
+
+    Fonts whose family name contains one of ``hints`` are tried first; then every other font
+    matplotlib knows, so a font with an unexpected name is found too.
+
+    Args:
+        text (str): the characters needed.
+        hints (Iterable[str]): lower-case parts of family names to try first.
+
+    Returns:
+        str | None: a family name to give ``matplotlib.rcParams["font.family"]``, or None.
+
+    Example:
+        >>> font_covering("IoU") is not None  # matplotlib's own DejaVu Sans has Latin letters
+        True
+    """
+    from matplotlib import font_manager, ft2font
+
+    hints = tuple(hints)
+    wanted = {ord(character) for character in text if not character.isspace()}
+    entries = sorted(font_manager.fontManager.ttflist,
+                     key=lambda entry: (not any(hint in entry.name.lower() for hint in hints), entry.name))
+    for entry in entries:
+        if "last resort" in entry.name.lower():
+            continue  # maps every character to a placeholder glyph (matplotlib ships it as a fallback)
+        try:
+            charmap = ft2font.FT2Font(entry.fname).get_charmap()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if wanted <= charmap.keys():
+            return entry.name
+    return None
 
 
 def font_status() -> str:

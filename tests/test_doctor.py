@@ -157,21 +157,32 @@ def test_font_finder(monkeypatch):
     import matplotlib
     from matplotlib import font_manager
 
+    from ssd_course import i18n
+
     assert doctor.font_covering("IoU") is not None
     found = doctor.cjk_font()
     assert found is None or "last resort" not in found.lower()
     check = doctor.check_cjk_font()
     assert check.status == ("ok" if found else "warn")
-    if found is None:
-        assert "fontlist-*.json" in check.fix
+    if found:
+        assert check.message == i18n.font_status()
 
     # matplotlib's own fonts: DejaVu has no Chinese; Last Resort claims every character but draws placeholders
     own = [entry for entry in font_manager.fontManager.ttflist
            if Path(entry.fname).parent == Path(matplotlib.get_data_path()) / "fonts" / "ttf"]
     assert any("dejavu" in entry.name.lower() for entry in own)
     monkeypatch.setattr(font_manager.fontManager, "ttflist", own)
-    assert doctor.cjk_font() is None
+    assert doctor.font_covering(doctor.CJK_SAMPLE) is None
     assert doctor.font_covering("IoU").startswith("DejaVu")
+
+
+def test_without_a_chinese_font_doctor_warns_and_names_the_font_package(monkeypatch):
+    from ssd_course import i18n
+
+    monkeypatch.setattr(doctor, "cjk_font", lambda: None)
+    check = doctor.check_cjk_font()
+    assert check.status == "warn" and "English labels" in check.message
+    assert check.fix == f"python -m pip install {i18n.FONT_PACKAGE}"
 
 
 def test_missing_course_files(tmp_path, monkeypatch):

@@ -33,6 +33,7 @@ from tests.jupyter_helpers import run_lab
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = importlib.metadata.version("ssd-course")
 COURSE = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHINESE = sorted(p.name for p in (ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
 SHIPPED = [  # files of the repository the wheel must carry, as paths inside ssd_course/_course/
     *(f"notebooks/{name}" for name in COURSE), "notebooks/GLOSSARY.md", "notebooks/sanitize.cfg",
     "images/CREDITS.md", "images/annotations.json", "images/coffee.jpg", "checkpoints/tiny_detector.pt",
@@ -294,12 +295,14 @@ def lab_course(installed, tmp_path_factory):
 
 def test_ssd_course_lab_writes_the_course_and_opens_it(lab_course):
     lab, course = lab_course
-    assert lab.output.startswith(f"wrote the course into {course}: {len(COURSE)} notebooks and ")
+    assert lab.output.startswith(f"wrote the course into {course}: {len(COURSE) + len(CHINESE)} notebooks and ")
     assert lab.opened.endswith("/lab/tree/notebooks/00_overview.ipynb?token=TOKEN")
     assert lab.root == ["notebooks"]  # the Lab's root is the course folder (its hidden manifest is not listed)
     assert set(COURSE) | {"GLOSSARY.md"} <= set(lab.notebooks)
     for name in [*COURSE, "GLOSSARY.md"]:
         assert (course / "notebooks" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
+    for name in CHINESE:
+        assert (course / "notebooks" / "zh" / name).read_bytes() == (ROOT / "notebooks" / "zh" / name).read_bytes()
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     assert ("running as root (as in most containers): passing --allow-root to JupyterLab" in lab.output) == as_root
 
@@ -329,13 +332,15 @@ def test_ssd_course_student_and_doctor(installed):
     assert result.returncode == 0, result.stderr
     copies = sorted(p.name for p in (course / "student").glob("[0-9][0-9]_*.ipynb"))
     assert copies == COURSE
+    assert sorted(p.name for p in (course / "student" / "zh").glob("[0-9][0-9]_*.ipynb")) == CHINESE
     assert (course / "student" / "GLOSSARY.md").exists() and (course / "student" / "README.md").exists()
     assert "raise NotImplementedError" in (course / "student" / "01_boxes_and_iou.ipynb").read_text(encoding="utf-8")
 
     doctor = in_fresh(installed, str(installed["bin"] / "ssd-course"), "doctor", cwd=installed["home"])
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     lines = doctor.stdout.splitlines()
-    assert lines[5].startswith(f"ok    course files: {len(COURSE)} notebooks, the glossary, 4 photographs")
+    chinese = f" (and {len(CHINESE)} in Chinese)" if CHINESE else ""
+    assert lines[5].startswith(f"ok    course files: {len(COURSE)} notebooks{chinese}, the glossary, 4 photographs")
     assert f"in the installed package, {doctor_module._shown(installed['home'])}" in lines[5]
     assert lines[6].startswith("ok    notebook outputs: the ")
 

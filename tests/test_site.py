@@ -21,6 +21,7 @@ import http.server
 import io
 import json
 import re
+import shutil
 import sys
 import threading
 import urllib.error
@@ -211,9 +212,12 @@ def pages_of(site_url: str, prefix: str = "") -> list[str]:
 
 def test_the_site_is_built_offline_and_small(site):
     url, output = site
-    assert re.search(r"built \d+ pages \(en\)", output), output
+    translated = sorted(p.stem for p in (ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+    assert re.search(r"built \d+ pages \(en, zh\)" if translated else r"built \d+ pages \(en\)", output), output
     for name in ["index", *NOTEBOOKS, "glossary", "instructors"]:
         assert (SITE / f"{name}.html").is_file(), f"{name}.html was not built"
+    for name in translated:
+        assert (SITE / "zh" / f"{name}.html").is_file(), f"zh/{name}.html was not built"
     size = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
     assert size < 40e6, f"the site is {size / 1e6:.1f} MB, more than 40 MB"
     # the vendored maths renderer and its licence are part of the site
@@ -555,9 +559,13 @@ def test_links_go_to_the_repository_when_its_address_is_given(bilingual, tmp_pat
     assert f'href="{blob}README.zh-CN.md"' in (out / "zh" / "index.html").read_text(encoding="utf-8")
 
 
-def test_an_english_only_site_has_no_language_switch(site):
-    assert "hreflang" not in (SITE / "index.html").read_text(encoding="utf-8")
-    assert not (SITE / "zh").exists()
+def test_an_english_only_site_has_no_language_switch(bilingual, tmp_path):
+    root = tmp_path / "english"
+    shutil.copytree(bilingual[0].parent.parent, root, ignore=shutil.ignore_patterns("build", "zh", "*.zh-CN.md"))
+    output = build(root, root / "build" / "site")
+    assert re.search(r"built \d+ pages \(en\)", output), output
+    assert "hreflang" not in (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    assert not (root / "build" / "site" / "zh").exists()
 
 
 @browser_test
