@@ -55,6 +55,16 @@ open({opened!r}, "w").write(page)
 """
 
 
+def stop(server: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a JupyterLab server: politely first, then by force."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def lab_options(port: int, token: str, browser: Path) -> list[str]:
     return ["--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}", f"--ServerApp.browser={browser} %s", "--LabApp.news_url=",
@@ -94,10 +104,5 @@ def run_lab(command: list[str], tmp_path: Path, cwd: Path, env: dict[str, str] |
                 notebooks = [item["name"] for item in json.load(response)["content"]]
             output = log_path.read_text()
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
     return RunningLab(output, opened_file.read_text().replace(token, "TOKEN"), root, notebooks)

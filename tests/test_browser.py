@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.jupyter_helpers import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "03_matching.ipynb"
@@ -50,12 +51,6 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (install it, e.g. apt-get install chromium, "
                                                   "or set $CHROMIUM to its path)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -90,11 +85,7 @@ def jupyterlab(tmp_path):
                 pytest.fail("JupyterLab did not start:\n" + (tmp_path / "jupyterlab.log").read_text()[-3000:])
             time.sleep(0.5)
     yield url, token
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    stop(server)
     log.close()
 
 
