@@ -83,12 +83,28 @@ def _configure_matplotlib() -> None:
     except ImportError:  # the core of the package runs without matplotlib
         return
     family = cjk_font() if _language == "zh" else None
+    if family is not None:
+        _quiet_missing_bold(family)
     if family is not None and _saved_font_family is None:
         _saved_font_family = list(matplotlib.rcParams["font.family"])
         matplotlib.rcParams["font.family"] = [*_saved_font_family, family]
     elif family is None and _saved_font_family is not None:
         matplotlib.rcParams["font.family"] = _saved_font_family
         _saved_font_family = None
+
+
+@functools.cache
+def _quiet_missing_bold(family: str) -> None:
+    """Drop matplotlib's note that ``family`` has no bold face (it draws bold text in its regular face).
+
+    The font package has one weight; without this, the first bold Chinese label of a session
+    prints a ``findfont`` line, on one machine and not on another with a bold face installed.
+    """
+    import logging
+
+    logging.getLogger("matplotlib.font_manager").addFilter(
+        lambda record: not (record.getMessage().startswith("findfont: Failed to find font weight")
+                            and f" for {family}, " in record.getMessage()))
 
 
 def _font_file() -> Path | None:

@@ -227,3 +227,17 @@ def test_a_widget_label_translates(chinese):
     renders = explorer.renders
     toggle.value = not toggle.value  # the explorer still redraws, now with Chinese figure texts
     assert explorer.renders == renders + 1
+
+
+def test_a_bold_chinese_label_prints_nothing(chinese, caplog):
+    # the font package has one weight: matplotlib draws bold in it without a findfont line
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots()
+    try:
+        with caplog.at_level("DEBUG", logger="matplotlib.font_manager"):
+            ax.set_title("真实框 bold", fontweight="bold")
+            figure.canvas.draw()
+    finally:
+        plt.close(figure)
+    assert [r.getMessage() for r in caplog.records if "Failed to find font weight" in r.getMessage()] == []
