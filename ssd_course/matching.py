@@ -16,9 +16,20 @@ SSD (Liu et al. 2016, section 2.2) matches with two principles:
 Principle 1 always wins: a prior forced onto a GT by principle 1 keeps that GT even when
 its IoU with another GT is higher and above the threshold.
 
-The batched functions work on a padded batch: ``[B, G_max, P]`` IoU with a mask of the real
-GT slots. No loop runs over images or priors; principle 1's greedy assignment loops over
-the ``G_max`` GT slots only.
+**Ties.** IoUs within :data:`TIE_TOLERANCE` (2**-18) of the largest are ties, and a tie goes
+to the lowest index: the prior a GT gets, the GT served first by the greedy principle 1, and
+the GT a prior takes in principle 2. An IoU reaches the threshold when it is
+``>= threshold - TIE_TOLERANCE``. So the match does not depend on float rounding: float32
+and float64, CPU and GPU give the same match (a GT centred on two mirror-image priors gets
+the lower-numbered one everywhere).
+
+Two readings of the same rules. The ``plain_*`` functions are the lesson code shown in
+notebook 03: one image, an IoU matrix ``[G, P]``, no checks. The public functions
+(:func:`principle1`, :func:`principle2`, :func:`assign`, :func:`match_priors_batch`) are the
+ones the loss runs: validated, and batched over a padded batch (``[B, G_max, P]`` IoU with a
+mask of the real GT slots), with no loop over images or priors; the greedy principle 1 loops
+over the ``G_max`` GT slots only, and only for images where two GTs compete for a prior. The
+tests check that both readings give the same match on random inputs, ties included.
 """
 
 from __future__ import annotations
@@ -42,20 +53,48 @@ from ssd_course.boxes import box_iou, cxcywh_to_xyxy
 
 __all__ = [
     "BACKGROUND",
+    "TIE_TOLERANCE",
     "UNMATCHED",
     "Match",
     "assign",
     "count_matches",
+    "first_argmax",
     "gt_prior_iou",
     "match_priors",
     "match_priors_batch",
     "pad_ground_truth",
+    "plain_assign",
+    "plain_principle1",
+    "plain_principle2",
     "principle1",
     "principle2",
 ]
 
 BACKGROUND = 0
 UNMATCHED = -1
+#: IoUs closer than this to the largest one are ties (broken by the lowest index). The same
+#: overlap computed in float32 and float64, or on two devices, differs by a few units of
+#: float32's last place (about 1e-7); 2**-18 (about 3.8e-6) is well above that rounding and
+#: well below any difference of IoU that matters for matching.
+TIE_TOLERANCE = 2.0**-18
+
+
+def first_argmax(values: Tensor, dim: int = -1) -> Tensor:
+    """The index of the largest value along ``dim``; ties (within ``TIE_TOLERANCE``) go to the lowest index.
+
+    Args:
+        values (Tensor[...]): e.g. IoUs, with at least one element along ``dim``.
+        dim (int): the dimension to reduce.
+
+    Returns:
+        Tensor[...]: int64 indices, ``values`` without ``dim``.
+
+    Example:
+        >>> first_argmax(torch.tensor([0.2, 0.5, 0.5 + 1e-7, 0.1]))  # 0.5 and 0.5000001 tie: index 1
+        tensor(1)
+    """
+    near_max = values >= values.amax(dim=dim, keepdim=True) - TIE_TOLERANCE
+    return near_max.to(torch.uint8).argmax(dim=dim)  # argmax returns the first of equal maxima
 
 
 class Match(NamedTuple):
@@ -76,6 +115,82 @@ class Match(NamedTuple):
     gt_index: Tensor
     iou: Tensor
     principle: Tensor
+
+
+def plain_principle1(iou: Tensor) -> Tensor:
+    """Principle 1 for one image, greedily: each GT's forced prior, all distinct.
+
+    Repeatedly serve the GT with the highest IoU among the priors not taken yet, and give it
+    that best prior. Ties go to the lowest index (:func:`first_argmax`).
+
+    Args:
+        iou (Tensor[G, P]): IoU of GTs with priors.
+
+    Returns:
+        Tensor[G]: int64 prior index per GT (``UNMATCHED`` for GTs left over when G > P).
+
+    Example:
+        >>> plain_principle1(torch.tensor([[0.9, 0.5, 0.0], [0.8, 0.7, 0.0]]))  # GT 0 first (0.9)
+        tensor([0, 1])
+    """
+    G, P = iou.shape
+    forced = torch.full((G,), UNMATCHED, dtype=torch.long, device=iou.device)  # [G]
+    iou = iou.clone()  # taken GTs and priors are set to -inf in this copy
+    for _ in range(min(G, P)):
+        best_iou = iou.amax(dim=1)  # [G], each GT's best IoU among the free priors
+        gt = first_argmax(best_iou, dim=0)  # the GT served now: the highest best IoU
+        prior = first_argmax(iou[gt], dim=0)  # its best free prior
+        forced[gt] = prior
+        iou[gt, :] = float("-inf")  # this GT is served
+        iou[:, prior] = float("-inf")  # and this prior is taken
+    return forced
+
+
+def plain_principle2(iou: Tensor, threshold: float = 0.5) -> tuple[Tensor, Tensor]:
+    """Principle 2 for one image: every prior takes its best GT if their IoU reaches ``threshold``.
+
+    Args:
+        iou (Tensor[G, P]): IoU of GTs with priors.
+        threshold (float): minimum IoU.
+
+    Returns:
+        (Tensor[P], Tensor[P]): each prior's best GT (``UNMATCHED`` below the threshold) and
+        that IoU (0 without GT).
+
+    Example:
+        >>> plain_principle2(torch.tensor([[0.6, 0.3, 0.0], [0.7, 0.1, 0.55]]), 0.5)
+        (tensor([ 1, -1,  1]), tensor([0.7000, 0.3000, 0.5500]))
+    """
+    G, P = iou.shape
+    if G == 0:  # no GT: every prior is background
+        return torch.full((P,), UNMATCHED, device=iou.device), iou.new_zeros(P)
+    best_gt = first_argmax(iou, dim=0)  # [P]
+    best_iou = iou[best_gt, torch.arange(P, device=iou.device)]  # [P]
+    reached = best_iou >= threshold - TIE_TOLERANCE  # [P]
+    return torch.where(reached, best_gt, UNMATCHED), best_iou
+
+
+def plain_assign(iou: Tensor, threshold: float = 0.5) -> tuple[Tensor, Tensor, Tensor]:
+    """Both principles for one image: principle 2 first, then principle 1 written over it.
+
+    Args:
+        iou (Tensor[G, P]): IoU of GTs with priors.
+        threshold (float): principle 2's minimum IoU.
+
+    Returns:
+        (Tensor[P], Tensor[P], Tensor[P]): ``gt_index`` (``UNMATCHED`` if none),
+        ``principle`` (1, 2, or 0 if unmatched) and the IoU with the matched (or best) GT.
+
+    Example:
+        >>> plain_assign(torch.tensor([[0.40, 0.55, 0.0], [0.10, 0.80, 0.0]]), 0.5)[:2]
+        (tensor([ 0,  1, -1]), tensor([1, 1, 0]))
+    """
+    gt_index, matched_iou = plain_principle2(iou, threshold)  # [P], [P]
+    principle = torch.where(gt_index >= 0, 2, 0)  # [P]
+    for gt, prior in enumerate(plain_principle1(iou).tolist()):  # written last: principle 1 wins
+        if prior != UNMATCHED:
+            gt_index[prior], principle[prior], matched_iou[prior] = gt, 1, iou[gt, prior]
+    return gt_index, principle, matched_iou
 
 
 def gt_prior_iou(gt_boxes: Tensor, priors_cxcy: Tensor) -> Tensor:
@@ -113,10 +228,12 @@ def _gt_valid(iou: Tensor, gt_valid: Tensor | None) -> Tensor:
 def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None) -> Tensor:
     """Principle 1: the prior each GT is forced onto, its best prior.
 
-    With ``unique=True`` the GTs get distinct priors: repeatedly take the highest-IoU
-    (GT, prior) pair among the GTs and priors not taken yet. When no two GTs share a best
-    prior, this is exactly each GT's argmax. With ``unique=False`` each GT simply takes its
-    argmax, and several GTs may name the same prior (see :func:`assign` for who wins).
+    With ``unique=True`` the GTs get distinct priors, as :func:`plain_principle1` (the lesson
+    code) does for one image: repeatedly serve the GT with the highest IoU among the priors
+    not taken yet and give it that prior. When no two GTs share a best prior, this is exactly
+    each GT's argmax. With ``unique=False`` each GT simply takes its argmax, and several GTs
+    may name the same prior (see :func:`assign` for who wins). Ties within ``TIE_TOLERANCE``
+    go to the lowest index (:func:`first_argmax`), for the prior and for the GT served first.
 
     Args:
         iou (Tensor[..., G, P]): IoU of GTs with priors.
@@ -141,17 +258,18 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
         return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
     flat = iou.reshape(-1, G, P)  # [B, G, P]
     valid = gt_valid.reshape(-1, G)  # [B, G]
-    B = flat.shape[0]
-    best_iou, best = flat.max(dim=2)  # [B, G] each, the first of equal maxima
+    row_max = flat.amax(dim=2, keepdim=True)  # [B, G, 1]
+    near_best = flat >= row_max - TIE_TOLERANCE  # [B, G, P], each GT's best priors (ties)
+    best = near_best.to(torch.uint8).argmax(dim=2)  # [B, G], the lowest of them (first_argmax)
     forced = torch.where(valid, best, UNMATCHED)  # [B, G]
     if not unique:
         return forced.reshape(*lead, G)
-    # Speed: when no two GTs of an image share a best prior (almost always), the greedy
-    # assignment gives every GT its own argmax -- the highest pair is always some GT's best,
-    # and taking it removes no other GT's best prior -- so only the images where a prior is
-    # claimed twice run the greedy loop (as do rows whose best is -inf or NaN, never an IoU)
-    claims = torch.zeros(B, P, dtype=torch.long, device=iou.device).scatter_add_(1, best, valid.long())  # [B, P]
-    odd_row = valid & ~(best_iou > float("-inf"))  # [B, G]
+    # Speed: when no prior is among the best priors of two GTs of an image (almost always),
+    # the greedy assignment gives every GT its own first_argmax -- taking a GT's best prior
+    # changes no other GT's best priors -- so only the images where a prior is claimed twice
+    # run the greedy loop (as do rows whose best is -inf or NaN, never an IoU)
+    claims = (near_best & valid.unsqueeze(2)).sum(dim=1)  # [B, P]
+    odd_row = valid & ~(row_max.squeeze(2) > float("-inf"))  # [B, G]
     contested = (claims > 1).any(dim=1) | odd_row.any(dim=1)  # [B]
     if contested.any():
         forced[contested] = _greedy_best_priors(flat[contested], valid[contested])
@@ -159,7 +277,7 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
 
 
 def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
-    """Principle 1 with distinct priors: repeatedly the highest (free GT, free prior) pair.
+    """Principle 1 with distinct priors, batched: :func:`plain_principle1` for every image at once.
 
     Args:
         iou (Tensor[B, G, P]): IoU of GTs with priors, ``G >= 1``, ``P >= 1``.
@@ -174,10 +292,10 @@ def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
     forced = torch.full((B, G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
     images = torch.arange(B, device=iou.device)  # [B]
     for _ in range(min(G, P)):  # every step matches one GT in every image that has one left
-        best_pair = work.reshape(B, G * P).argmax(dim=1)  # [B], the first of equal maxima
-        best_value = work.reshape(B, G * P).gather(1, best_pair.unsqueeze(1)).squeeze(1)  # [B]
-        gt, prior = best_pair // P, best_pair % P  # [B], [B]
-        active = best_value > float("-inf")  # [B], False once an image has no free GT left
+        best_iou = work.amax(dim=2)  # [B, G]
+        gt = first_argmax(best_iou, dim=1)  # [B], the GT served now
+        prior = first_argmax(work[images, gt], dim=1)  # [B], its best free prior
+        active = best_iou.amax(dim=1) > float("-inf")  # [B], False once an image has no free GT left
         forced[images, gt] = torch.where(active, prior, forced[images, gt])
         work[images, gt, :] = float("-inf")
         work[images, :, prior] = float("-inf")
@@ -186,6 +304,10 @@ def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
 
 def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Principle 2: every prior takes its best GT if their IoU is >= ``threshold``.
+
+    Batched :func:`plain_principle2`. The best GT is the lowest index among those within
+    ``TIE_TOLERANCE`` of the largest IoU, and an IoU reaches the threshold when it is
+    ``>= threshold - TIE_TOLERANCE``.
 
     Args:
         iou (Tensor[..., G, P]): IoU of GTs with priors.
@@ -211,8 +333,10 @@ def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = No
             iou.new_zeros((*lead, P)),
         )
     # padding slots get IoU -1, below any real one (torch.where: faster than masked_fill here)
-    best_iou, best_gt = torch.where(gt_valid.unsqueeze(-1), iou, -1.0).max(dim=-2)  # [..., P] each
-    gt_index = torch.where(best_iou >= threshold, best_gt, UNMATCHED)  # [..., P]
+    real_iou = torch.where(gt_valid.unsqueeze(-1), iou, -1.0)  # [..., G, P]
+    best_gt = first_argmax(real_iou, dim=-2)  # [..., P]
+    best_iou = real_iou.gather(-2, best_gt.unsqueeze(-2)).squeeze(-2)  # [..., P]
+    gt_index = torch.where(best_iou >= threshold - TIE_TOLERANCE, best_gt, UNMATCHED)  # [..., P]
     return gt_index, best_iou.clamp(min=0)
 
 
