@@ -41,6 +41,7 @@ import torch
 from torch import Tensor
 
 from ssd_course._validate import (
+    check_empty_image,
     check_gt_boxes,
     check_gt_labels,
     check_gt_lists,
@@ -475,8 +476,9 @@ def match_priors_batch(
                 [0, 0]])
     """
     threshold = check_threshold(threshold)
+    check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
+    all_boxes, all_labels, counts = check_gt_lists(boxes, labels, device=priors_cxcy.device)  # devices first
     priors_cxcy = check_priors(priors_cxcy)
-    all_boxes, all_labels, counts = check_gt_lists(boxes, labels, device=priors_cxcy.device)
     return _match_padded(*_pad(all_boxes, all_labels, counts), priors_cxcy, threshold, unique)
 
 
@@ -505,10 +507,14 @@ def match_priors(
         (tensor([7, 0, 7]), tensor([ 0, -1,  0]), tensor([1, 0, 2]))
     """
     threshold = check_threshold(threshold)
+    check_empty_image("boxes", boxes, "labels", labels)
+    check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
+    check_tensor("boxes", boxes, ndim=2, last_dim=4, floating=True, expected="of shape [G, 4] (x1, y1, x2, y2)")
+    check_tensor("labels", labels, ndim=1, integer=True, expected=f"of shape [G] = [{boxes.shape[0]}]")
+    check_same_device(boxes=boxes, labels=labels, priors_cxcy=priors_cxcy)  # devices before any value
     priors_cxcy = check_priors(priors_cxcy)
     boxes = check_gt_boxes("boxes", boxes)
     labels = check_gt_labels("labels", labels, boxes.shape[0])
-    check_same_device(boxes=boxes, labels=labels, priors_cxcy=priors_cxcy)
     # padded like a batch of one image, so that G = 0 gets a (masked) slot like in match_priors_batch
     match = _match_padded(*_pad(boxes, labels.long(), [boxes.shape[0]]), priors_cxcy, threshold, unique)
     return Match(*(field.squeeze(0) for field in match))
