@@ -131,7 +131,7 @@ def check_finite_predictions(**tensors: Tensor) -> None:
     clears a sum that overflowed from finite values.
     """
     for name, x in tensors.items():
-        if bool(torch.isfinite(x.detach().sum(dtype=torch.float64))):
+        if bool(torch.isfinite(x.detach().sum())):
             continue
         bad = ~torch.isfinite(x.detach())
         if not bad.any():

@@ -138,6 +138,25 @@ def box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     return width * height
 
 
+def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """:func:`box_iou` of ``[N, 4]`` and ``[M, 4]`` boxes that all have a positive area, unchecked.
+
+    The same operations in the same order as :func:`box_iou`, so the same values bit for bit;
+    without the zero-union guard (a union is never 0 here) and reusing its temporaries.
+    """
+    x1a, y1a, x2a, y2a = (coordinate.unsqueeze(-1) for coordinate in boxes1.unbind(-1))  # [N, 1] each
+    x1b, y1b, x2b, y2b = (coordinate.unsqueeze(-2).contiguous() for coordinate in boxes2.unbind(-1))  # [1, M] each
+    # three [N, M] buffers in all, written in place: fresh large tensors cost page faults
+    inter = torch.minimum(x2a, x2b)  # [N, M]
+    other = torch.maximum(x1a, x1b)  # [N, M]
+    inter.sub_(other).clamp_(min=0)  # the width
+    height = torch.minimum(y2a, y2b)  # [N, M]
+    height.sub_(torch.maximum(y1a, y1b, out=other)).clamp_(min=0)
+    inter.mul_(height)  # the intersection
+    union = torch.add((x2a - x1a) * (y2a - y1a), (x2b - x1b) * (y2b - y1b), out=other).sub_(inter)  # [N, M]
+    return inter.div_(union)
+
+
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """Pairwise IoU (Jaccard overlap) of two sets of xyxy boxes.
 

@@ -151,18 +151,29 @@ def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: floa
     # loss ranks first, as in a sort (and makes the total NaN rather than being dropped)
     loss = conf_loss.detach()
     ranked_loss = torch.where(positive, float("-inf"), torch.where(loss.isnan(), float("inf"), loss))  # [B, P]
-    # Speed: no full sort of the P losses. What a stable descending sort would keep, the first
-    # num_kept, is: every loss above the num_kept-th largest (the cut-off), then, of the losses
-    # equal to the cut-off, the lowest prior indices until num_kept are taken.
     k_max = int(num_kept.max()) if num_kept.numel() else 0
     if k_max == 0:
         return torch.zeros_like(positive)
-    largest = ranked_loss.topk(k_max, dim=1).values  # [B, k_max], descending
-    cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1]
-    above = ranked_loss > cutoff  # [B, P]
-    tied = ranked_loss == cutoff  # [B, P]
-    places_left = num_kept.unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [B, 1], 0 when num_kept = 0
-    return (above | (tied & (tied.cumsum(dim=1) <= places_left))) & negative  # [B, P]
+    # Speed: no full sort of the P losses, one top-k of the k_max + 1 largest. Image b keeps
+    # its first num_kept ranks -- which is what a stable descending sort keeps, unless the
+    # loss at the last kept rank equals the next one: then which of these equal losses are
+    # kept depends on the order top-k left them in, and those images (rare, but every image
+    # when losses repeat) take the exact route below
+    width = min(k_max + 1, ranked_loss.shape[1])
+    largest, order = ranked_loss.topk(width, dim=1)  # [B, width] each, descending
+    keep_rank = torch.arange(width, device=loss.device) < num_kept.unsqueeze(1)  # [B, width]
+    hard_negative = torch.zeros_like(positive).scatter_(1, order, keep_rank)  # [B, P]
+    cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1], the last kept loss
+    after = largest.gather(1, num_kept.clamp(max=width - 1).unsqueeze(1))  # [B, 1], the next one
+    ambiguous = ((num_kept > 0) & (num_kept < width) & (cutoff == after).squeeze(1)).nonzero().squeeze(1)  # [A]
+    if ambiguous.numel():
+        # exact: every loss above the cut-off, then, of the losses equal to it, the lowest
+        # prior indices until num_kept are taken
+        ranked, cut = ranked_loss[ambiguous], cutoff[ambiguous]  # [A, P], [A, 1]
+        above, tied = ranked > cut, ranked == cut  # [A, P] each
+        places_left = num_kept[ambiguous].unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [A, 1]
+        hard_negative[ambiguous] = above | (tied & (tied.cumsum(dim=1) <= places_left))
+    return hard_negative & negative  # [B, P]
 
 
 def plain_hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
@@ -416,7 +427,7 @@ def multibox_loss(
     # is computed again, with its gradient, for these kept priors alone (about 4N of B * P),
     # so that the backward pass of the softmax does not run over every prior
     hard_negative = _hard_negative_mask(conf_per_prior, positive, neg_pos_ratio)  # [B, P]
-    kept = positive | hard_negative  # [B, P]
+    kept = (positive | hard_negative).nonzero(as_tuple=True)  # K indices of the kept priors
     kept_scores = predicted_scores[kept].to(dtype)  # [K, C]
     conf_sum = _confidence_loss(kept_scores.unsqueeze(0), match.labels[kept].unsqueeze(0)).sum()
 

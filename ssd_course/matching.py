@@ -50,7 +50,7 @@ from ssd_course._validate import (
     check_tensor,
     check_threshold,
 )
-from ssd_course.boxes import box_iou, cxcywh_to_xyxy
+from ssd_course.boxes import _iou_of_boxes_with_area, box_iou, cxcywh_to_xyxy
 
 __all__ = [
     "BACKGROUND",
@@ -107,8 +107,9 @@ class Match(NamedTuple):
     Attributes:
         labels (Tensor[..., P]): int64 class of the matched GT; ``BACKGROUND`` (0) if none.
         gt_index (Tensor[..., P]): int64 index of the matched GT in its image; ``UNMATCHED`` (-1) if none.
-        iou (Tensor[..., P]): IoU with the matched GT, or with the best GT when unmatched
-            (0 in an image without GT).
+        iou (Tensor[..., P]): IoU with the matched GT for a principle-1 match; otherwise the
+            prior's largest IoU over the GTs, which for a principle-2 match is that of its GT
+            (or of a GT tied with it within ``TIE_TOLERANCE``); 0 in an image without GT.
         principle (Tensor[..., P]): int64 1 or 2, the principle that made the match; 0 if unmatched.
     """
 
@@ -165,8 +166,8 @@ def plain_principle2(iou: Tensor, threshold: float = 0.5) -> tuple[Tensor, Tenso
     G, P = iou.shape
     if G == 0:  # no GT: every prior is background
         return torch.full((P,), UNMATCHED, device=iou.device), iou.new_zeros(P)
-    best_gt = first_argmax(iou, dim=0)  # [P]
-    best_iou = iou[best_gt, torch.arange(P, device=iou.device)]  # [P]
+    best_gt = first_argmax(iou, dim=0)  # [P], ties: the lowest GT index
+    best_iou = iou.amax(dim=0)  # [P]
     reached = best_iou >= threshold - TIE_TOLERANCE  # [P]
     return torch.where(reached, best_gt, UNMATCHED), best_iou
 
@@ -180,7 +181,8 @@ def plain_assign(iou: Tensor, threshold: float = 0.5) -> tuple[Tensor, Tensor, T
 
     Returns:
         (Tensor[P], Tensor[P], Tensor[P]): ``gt_index`` (``UNMATCHED`` if none),
-        ``principle`` (1, 2, or 0 if unmatched) and the IoU with the matched (or best) GT.
+        ``principle`` (1, 2, or 0 if unmatched) and the IoU: with its GT for principle 1,
+        else the prior's largest IoU.
 
     Example:
         >>> plain_assign(torch.tensor([[0.40, 0.55, 0.0], [0.10, 0.80, 0.0]]), 0.5)[:2]
@@ -257,24 +259,65 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
     *lead, G, P = iou.shape
     if G == 0 or P == 0:  # before the reshape: [-1, 0, P] cannot be inferred from 0 elements
         return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
-    flat = iou.reshape(-1, G, P)  # [B, G, P]
-    valid = gt_valid.reshape(-1, G)  # [B, G]
-    row_max = flat.amax(dim=2, keepdim=True)  # [B, G, 1]
-    near_best = flat >= row_max - TIE_TOLERANCE  # [B, G, P], each GT's best priors (ties)
-    best = near_best.to(torch.uint8).argmax(dim=2)  # [B, G], the lowest of them (first_argmax)
-    forced = torch.where(valid, best, UNMATCHED)  # [B, G]
-    if not unique:
-        return forced.reshape(*lead, G)
-    # Speed: when no prior is among the best priors of two GTs of an image (almost always),
-    # the greedy assignment gives every GT its own first_argmax -- taking a GT's best prior
-    # changes no other GT's best priors -- so only the images where a prior is claimed twice
-    # run the greedy loop (as do rows whose best is -inf or NaN, never an IoU)
-    claims = (near_best & valid.unsqueeze(2)).sum(dim=1)  # [B, P]
-    odd_row = valid & ~(row_max.squeeze(2) > float("-inf"))  # [B, G]
-    contested = (claims > 1).any(dim=1) | odd_row.any(dim=1)  # [B]
-    if contested.any():
-        forced[contested] = _greedy_best_priors(flat[contested], valid[contested])
+    rows = _Rows.of(iou.reshape(-1, G, P), gt_valid.reshape(-1, G))
+    forced = torch.full((rows.table.shape[0], G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
+    forced[rows.table >= 0] = _principle1_rows(rows, unique)
     return forced.reshape(*lead, G)
+
+
+class _Rows(NamedTuple):
+    """The IoU of the real GTs of a padded batch as rows ``[S, P]`` (image by image, in slot
+    order), without the padding: the fast functions work on these."""
+
+    iou: Tensor  # [S, P]
+    image: Tensor  # [S], the image of each row
+    slot: Tensor  # [S], the GT index of each row in its image
+    table: Tensor  # [B, G], the row of each GT slot, -1 for padding
+
+    @staticmethod
+    def of(iou: Tensor, valid: Tensor) -> _Rows:
+        """The rows of ``[B, G, P]`` IoU with its ``[B, G]`` mask."""
+        return _Rows.from_real(iou[valid], valid)
+
+    @staticmethod
+    def from_real(real_iou: Tensor, valid: Tensor) -> _Rows:
+        """Rows from the IoU of the real GTs ``[S, P]``, already in the row-major order of ``valid``."""
+        image, slot = valid.nonzero(as_tuple=True)  # [S] each
+        table = torch.full(valid.shape, -1, dtype=torch.long, device=valid.device)  # [B, G]
+        table[image, slot] = torch.arange(image.numel(), device=valid.device)
+        return _Rows(real_iou, image, slot, table)
+
+
+def _principle1_rows(rows: _Rows, unique: bool) -> Tensor:
+    """:func:`principle1` on the rows, unchecked: the forced prior of each row, ``[S]``."""
+    iou, image = rows.iou, rows.image
+    S, P = iou.shape
+    # Speed: each GT's best prior by one max; only the rows where another prior ties with it
+    # (about one GT in six: priors of one shape inside a GT have equal IoU) need the
+    # lowest-index rule of first_argmax, on their own
+    row_max, best = iou.max(dim=1)  # [S] each
+    near_best = iou >= row_max.unsqueeze(1) - TIE_TOLERANCE  # [S, P], each GT's best priors, ties included
+    tied = torch.count_nonzero(near_best, dim=1) > 1  # [S]
+    tied_rows = tied.nonzero().squeeze(1)  # [T]
+    near_best = near_best[tied_rows]  # [T, P]
+    best[tied_rows] = near_best.to(torch.uint8).argmax(dim=1)  # first_argmax of these rows
+    if not unique:
+        return best
+    # Speed: when the best priors of the GTs of an image (each GT's ties included) are all
+    # different priors -- almost always -- the greedy assignment gives every GT its own first
+    # best: taking it changes no other GT's best priors. Only the other images, and those
+    # with a row whose best is -inf or NaN (never an IoU), run the greedy loop.
+    B = rows.table.shape[0]
+    claims = torch.zeros(B, P, dtype=torch.int32, device=iou.device)  # [B, P]
+    claims.index_put_((image, best), (~tied).int(), accumulate=True)
+    claims.index_add_(0, image[tied_rows], near_best.int())
+    contested = (claims > 1).any(dim=1)  # [B]
+    contested[image[~(row_max > float("-inf"))]] = True
+    if contested.any():
+        table = rows.table[contested]  # [B_c, G]
+        greedy = _greedy_best_priors(iou[table.clamp(min=0)], table >= 0)  # [B_c, G]
+        best[table[table >= 0]] = greedy[table >= 0]
+    return best
 
 
 def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
@@ -333,12 +376,29 @@ def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = No
             torch.full((*lead, P), UNMATCHED, dtype=torch.long, device=iou.device),
             iou.new_zeros((*lead, P)),
         )
-    # padding slots get IoU -1, below any real one (torch.where: faster than masked_fill here)
-    real_iou = torch.where(gt_valid.unsqueeze(-1), iou, -1.0)  # [..., G, P]
-    best_gt = first_argmax(real_iou, dim=-2)  # [..., P]
-    best_iou = real_iou.gather(-2, best_gt.unsqueeze(-2)).squeeze(-2)  # [..., P]
-    gt_index = torch.where(best_iou >= threshold - TIE_TOLERANCE, best_gt, UNMATCHED)  # [..., P]
-    return gt_index, best_iou.clamp(min=0)
+    flat_valid = gt_valid.reshape(-1, G)  # [B, G]
+    rows = _Rows.of(iou.reshape(flat_valid.shape[0], G, P), flat_valid)
+    gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
+    return gt_index.reshape(*lead, P), best_iou.clamp(min=0).reshape(*lead, P)
+
+
+def _principle2_rows(rows: _Rows, threshold: float) -> tuple[Tensor, Tensor]:
+    """:func:`principle2` on the rows, unchecked: ``[B, P]`` GT index and best IoU (-inf without GT)."""
+    iou, image, table = rows.iou, rows.image, rows.table
+    S, P = iou.shape
+    # Speed: the best IoU of each prior over the GTs of its image, by one scatter of the rows
+    # (no padded [B, G, P] tensor to fill)
+    best_iou = iou.new_full((table.shape[0], P), float("-inf"))  # [B, P]
+    best_iou.scatter_reduce_(0, image.unsqueeze(1).expand(S, P), iou, reduce="amax")
+    reached = best_iou >= threshold - TIE_TOLERANCE  # [B, P]
+    gt_index = torch.full(best_iou.shape, UNMATCHED, dtype=torch.long, device=iou.device)  # [B, P]
+    # which GT: the lowest index within the tolerance (first_argmax), found for the matched
+    # priors only, a few percent of them, from their column of IoUs
+    matched_image, matched_prior = reached.nonzero(as_tuple=True)  # [K] each
+    candidates = table[matched_image]  # [K, G], rows of the GTs of each prior's image
+    column = iou[candidates.clamp(min=0), matched_prior.unsqueeze(1)].masked_fill(candidates < 0, float("-inf"))
+    gt_index[matched_image, matched_prior] = first_argmax(column, dim=1) if column.numel() else matched_prior
+    return gt_index, best_iou
 
 
 def assign(
@@ -359,7 +419,7 @@ def assign(
     Returns:
         (Tensor[..., P], Tensor[..., P], Tensor[..., P]): ``gt_index`` (int64, ``UNMATCHED``
         if none), ``principle`` (int64 1, 2, or 0 if unmatched) and the IoU of each prior
-        with its GT (with its best GT when unmatched).
+        (see :class:`Match`: with its GT for principle 1, else its largest IoU).
 
     Example:
         >>> iou = torch.tensor([[0.40, 0.55, 0.0],
@@ -368,24 +428,37 @@ def assign(
         >>> gt_index, principle  # prior 0 is GT 0's best prior: principle 1, although IoU 0.4 < 0.5
         (tensor([ 0,  1, -1]), tensor([1, 1, 0]))
     """
+    threshold = check_threshold(threshold)
     gt_valid = _gt_valid(iou, gt_valid)
-    gt_index, best_iou = principle2(iou, threshold, gt_valid)  # [..., P] each
     G, P = iou.shape[-2:]
     if G == 0 or P == 0:  # nothing to force: no GT, or no prior to force it onto
+        gt_index, best_iou = principle2(iou, threshold, gt_valid)
         return gt_index, torch.zeros_like(gt_index), best_iou
-    forced_prior = principle1(iou, unique, gt_valid)  # [..., G]
-    gt_ids = torch.arange(G, device=iou.device).expand_as(forced_prior)  # [..., G]
+    *lead, G, P = iou.shape
+    flat_valid = gt_valid.reshape(-1, G)  # [B, G]
+    rows = _Rows.of(iou.reshape(flat_valid.shape[0], G, P), flat_valid)
+    return tuple(x.reshape(*lead, P) for x in _assign_rows(rows, threshold, unique))
+
+
+def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`assign` on the rows, unchecked: ``gt_index``, ``principle`` and IoU, ``[B, P]`` each."""
+    gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
+    B, P = gt_index.shape
+    forced_prior = _principle1_rows(rows, unique)  # [S]
+    forced = forced_prior >= 0  # [S], False for GTs left over when G > P
     # for each prior, the highest GT index forced onto it (UNMATCHED if none): a scatter
     # with 'amax' gives the classic "last write wins" without depending on write order
-    forced_gt = torch.full_like(gt_index, UNMATCHED).scatter_reduce(
-        -1, forced_prior.clamp(min=0), torch.where(forced_prior >= 0, gt_ids, UNMATCHED), reduce="amax"
-    )  # [..., P]
-    by_principle1 = forced_gt >= 0
-    gt_index = torch.where(by_principle1, forced_gt, gt_index)  # [..., P]
-    matched = gt_index >= 0
-    principle = torch.where(by_principle1, 1, torch.where(matched, 2, 0))  # [..., P]
-    matched_iou = iou.gather(-2, gt_index.clamp(min=0).unsqueeze(-2)).squeeze(-2)  # [..., P]
-    return gt_index, principle, torch.where(matched, matched_iou, best_iou)
+    forced_gt = torch.full_like(gt_index, UNMATCHED).reshape(-1).scatter_reduce_(
+        0, (rows.image * P + forced_prior)[forced], rows.slot[forced], reduce="amax"
+    ).reshape(B, P)  # [B, P]
+    by_principle1 = forced_gt >= 0  # [B, P]
+    gt_index = torch.where(by_principle1, forced_gt, gt_index)  # [B, P]
+    principle = torch.where(by_principle1, 1, torch.where(gt_index >= 0, 2, 0))  # [B, P]
+    # the IoU of a principle-1 prior with its GT; every other prior keeps its best IoU
+    matched_iou = best_iou.clamp(min=0)  # [B, P]
+    image, prior = by_principle1.nonzero(as_tuple=True)  # [F] each
+    matched_iou[image, prior] = rows.iou[rows.table[image, forced_gt[image, prior]], prior]
+    return gt_index, principle, matched_iou
 
 
 def _pad(all_boxes: Tensor, all_labels: Tensor, counts: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
@@ -432,12 +505,9 @@ def _match_padded(
     gt_boxes: Tensor, gt_labels: Tensor, gt_valid: Tensor, priors_cxcy: Tensor, threshold: float, unique: bool
 ) -> Match:
     """:func:`match_priors_batch` on already padded, validated tensors."""
-    # Speed: the IoU of the real GT boxes only; the padding slots, often half the batch's,
-    # keep IoU 0, which no principle ever reads (both mask them out)
-    real_iou = gt_prior_iou(gt_boxes[gt_valid], priors_cxcy)  # [sum G_b, P]
-    iou = real_iou.new_zeros(*gt_valid.shape, real_iou.shape[-1])  # [B, G_max, P]
-    iou[gt_valid] = real_iou
-    gt_index, principle, matched_iou = assign(iou, threshold, unique, gt_valid)  # [B, P] each
+    # Speed: the IoU of the real GT boxes only, as rows [sum G_b, P]; no padded [B, G_max, P]
+    real_iou = _iou_of_boxes_with_area(gt_boxes[gt_valid], cxcywh_to_xyxy(priors_cxcy))  # [sum G_b, P]
+    gt_index, principle, matched_iou = _assign_rows(_Rows.from_real(real_iou, gt_valid), threshold, unique)  # [B, P] each
     labels = gt_labels.gather(1, gt_index.clamp(min=0))  # [B, P]
     labels = torch.where(gt_index >= 0, labels, BACKGROUND)
     return Match(labels=labels, gt_index=gt_index, iou=matched_iou, principle=principle)

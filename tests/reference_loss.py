@@ -126,8 +126,8 @@ def match_loop(
         unique (bool): greedy distinct priors for principle 1, or each GT's own argmax.
 
     Returns:
-        LoopMatch: int64 ``labels``, ``gt_index`` and ``principle``, and the float64 ``iou``
-        with the matched GT (with the best GT when unmatched, 0 without GT), each ``[P]``.
+        LoopMatch: int64 ``labels``, ``gt_index`` and ``principle``, and the float64 ``iou``:
+        with its GT for a principle-1 prior, else the prior's largest IoU (0 without GT), each ``[P]``.
     """
     iou = iou_table(boxes, priors_cxcy)
     label_list = labels.detach().cpu().tolist()
@@ -138,10 +138,11 @@ def match_loop(
 
     # principle 2: every prior takes its best GT if their IoU reaches the threshold
     for p in range(P):
-        best_g = first_best([iou[g][p] for g in range(G)])
+        column = [iou[g][p] for g in range(G)]
+        best_g = first_best(column)
         if best_g != UNMATCHED:
-            matched_iou[p] = iou[best_g][p]
-            if iou[best_g][p] >= threshold - TIE_TOLERANCE:
+            matched_iou[p] = max(column)  # the largest IoU (that of best_g, or one tied with it)
+            if max(column) >= threshold - TIE_TOLERANCE:
                 gt_index[p] = best_g
                 principle[p] = 2
 
