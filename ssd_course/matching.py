@@ -292,15 +292,13 @@ def _principle1_rows(rows: _Rows, unique: bool) -> Tensor:
     """:func:`principle1` on the rows, unchecked: the forced prior of each row, ``[S]``."""
     iou, image = rows.iou, rows.image
     S, P = iou.shape
-    # Speed: each GT's best prior by one max; only the rows where another prior ties with it
-    # (about one GT in six: priors of one shape inside a GT have equal IoU) need the
-    # lowest-index rule of first_argmax, on their own
-    row_max, best = iou.max(dim=1)  # [S] each
+    # each GT's best prior: first_argmax, written out to keep its mask of near-best priors
+    row_max = iou.amax(dim=1)  # [S]
     near_best = iou >= row_max.unsqueeze(1) - TIE_TOLERANCE  # [S, P], each GT's best priors, ties included
+    best = near_best.to(torch.uint8).argmax(dim=1)  # [S], the lowest of them (first_argmax)
     tied = torch.count_nonzero(near_best, dim=1) > 1  # [S]
     tied_rows = tied.nonzero().squeeze(1)  # [T]
     near_best = near_best[tied_rows]  # [T, P]
-    best[tied_rows] = near_best.to(torch.uint8).argmax(dim=1)  # first_argmax of these rows
     if not unique:
         return best
     # Speed: when the best priors of the GTs of an image (each GT's ties included) are all
