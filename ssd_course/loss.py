@@ -323,9 +323,6 @@ def multibox_loss(
 ) -> LossParts:
     """The MultiBox loss of a batch, with its parts.
 
-    The checked, batched form of :func:`plain_multibox_loss` (the lesson code); the tests
-    check that both give the same loss and gradients.
-
     The four steps of the computation, for the whole batch at once:
 
     1. match every prior to a GT or to the background (:mod:`ssd_course.matching`);
@@ -353,8 +350,10 @@ def multibox_loss(
             batch, and DDP's average of the gradients is the gradient of the whole batch's
             loss; dividing by each rank's own ``N`` gives neither (see notebook 08).
 
-    Numeric parameters are Python numbers or 0-dim tensors (a bool is rejected). The GT
-    boxes and the priors are targets: no gradient flows into them, even when they require one.
+    This is the checked, batched form of :func:`plain_multibox_loss` (the lesson code); the
+    tests check that both give the same loss and gradients. Numeric parameters are Python
+    numbers or 0-dim tensors (a bool is rejected). The GT boxes and the priors are targets:
+    no gradient flows into them, even when they require one.
 
     Returns:
         LossParts: ``total``, ``loc``, ``conf`` and ``num_positives``. When ``N = 0`` the three
