@@ -5,17 +5,19 @@ implementation of the same maths that matches one image at a time in a Python lo
 popular implementations do (:func:`loop_multibox_loss` below). Both run on the same inputs
 in the same process, and both are checked to give the same loss before anything is timed.
 
-Also timed: the "memory floor", one copy of ``predicted_scores`` (``[B, P, C]``, by far the
-largest input). No loss can be computed in less time than it takes to read its scores once,
-so ``batched / floor`` says how many such passes over memory the whole loss costs.
+Also timed, in the same rounds: one cross-entropy without gradient over all ``B * P`` scores
+(``F.cross_entropy`` of ``[B * P, C]`` logits), the least a loss that ranks every prior by
+its confidence loss must compute, so ``batched / CE`` says how many such passes the whole
+loss costs; and the batched loss with ``check_finite=False``, so that the cost of checking the
+predictions for NaN and inf is measured (``check_finite`` on vs off).
 
 The loop and the batched loss are timed in turns, one run of each per round, so that a
-change in the machine's load affects both alike; the floor is timed on its own. Each number
+change in the machine's load affects both alike; the cross-entropy and the unchecked loss too. Each number
 is the median of ``--repeats`` runs after a few untimed ones.
 
 Usage::
 
-    python benchmarks/loss_speed.py [--quick] [--device cpu|cuda|all] [--repeats N]
+    python benchmarks/loss_speed.py [--quick] [--device cpu|cuda|all] [--repeats N] [--threads N]
 
 Prints one Markdown table per device (medians in milliseconds), ready to paste into a README.
 """
@@ -33,6 +35,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ssd_course.loss import multibox_loss
+from ssd_course.matching import TIE_TOLERANCE, first_argmax
 from ssd_course.priors import ssd300_priors, tiny_detector_priors
 
 NUM_CLASSES = 21  # C: 20 object classes (Pascal VOC) + background
@@ -58,17 +61,19 @@ def _iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
 def _best_prior_per_gt(iou: Tensor) -> Tensor:
     """Principle 1 for one image: each GT's best prior, all distinct (``unique=True``).
 
-    The per-GT argmax, as everyone writes it. When two GTs share a best prior (rare), fall
-    back to the greedy assignment of the package: repeatedly the highest-IoU pair among the
-    free GTs and free priors (when the argmaxes are distinct, both give the same result).
+    The per-GT argmax, with the package's tie rule (IoUs within ``TIE_TOLERANCE`` of the
+    largest tie; the lowest index wins). When two GTs share a best prior (rare), fall back to
+    the greedy assignment of the package: repeatedly serve the GT with the highest IoU among
+    the free priors and give it its best free prior.
     """
-    best = iou.argmax(dim=1)  # [G]
-    if best.unique().numel() == best.numel():
-        return best
+    near_best = iou >= iou.amax(dim=1, keepdim=True) - TIE_TOLERANCE  # [G, P]
+    if bool((near_best.sum(dim=0) <= 1).all()):  # no prior is among the best of two GTs
+        return first_argmax(iou, dim=1)
+    best = torch.empty(iou.shape[0], dtype=torch.long, device=iou.device)
     work = iou.clone()
     for _ in range(iou.shape[0]):
-        flat = int(work.argmax())
-        gt, prior = divmod(flat, iou.shape[1])
+        gt = int(first_argmax(work.amax(dim=1), dim=0))
+        prior = int(first_argmax(work[gt], dim=0))
         best[gt] = prior
         work[gt, :] = float("-inf")
         work[:, prior] = float("-inf")
@@ -105,8 +110,8 @@ def loop_multibox_loss(
         # 1. match: principle 2 (best GT of each prior, if IoU >= threshold), then principle 1
         # (best prior of each GT) written over it by index assignment
         iou = _iou(gt_boxes, priors_xyxy)  # [G, P]
-        best_iou, gt_index = iou.max(dim=0)  # [P], [P]
-        gt_index[best_iou < THRESHOLD] = -1
+        best_iou, gt_index = iou.amax(dim=0), first_argmax(iou, dim=0)  # [P], [P]
+        gt_index[best_iou < THRESHOLD - TIE_TOLERANCE] = -1
         gt_index[_best_prior_per_gt(iou)] = torch.arange(num_gt, device=iou.device)
         positive = gt_index >= 0  # [P]
         prior_labels = torch.where(positive, gt_labels[gt_index.clamp(min=0)], 0)  # [P]
@@ -193,8 +198,9 @@ def benchmark_device(device: torch.device, repeats: int, warmup: int) -> list[st
         f"torch {torch.__version__}, {where}; median of {repeats} runs of forward + backward, "
         f"C = {NUM_CLASSES}, 1-{MAX_GT} GT boxes per image",
         "",
-        "| B | priors | per-image loop (ms) | batched (ms) | floor (ms) | loop / batched | batched / floor |",
-        "|--:|--:|--:|--:|--:|--:|--:|",
+        "| B | priors | per-image loop (ms) | batched (ms) | unchecked (ms) | CE (ms) | loop / batched "
+        "| batched / CE | check_finite cost |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for prior_set in (tiny_detector_priors(), ssd300_priors()):
         priors_cxcy = prior_set.to(device)
@@ -204,22 +210,31 @@ def benchmark_device(device: torch.device, repeats: int, warmup: int) -> list[st
             def batched() -> Tensor:
                 return multibox_loss(locs, scores, boxes, labels, priors_cxcy).total
 
+            def unchecked() -> Tensor:
+                return multibox_loss(locs, scores, boxes, labels, priors_cxcy, check_finite=False).total
+
             def loop() -> Tensor:
                 return loop_multibox_loss(locs, scores, boxes, labels, priors_cxcy)
+
+            flat_scores = scores.detach().reshape(-1, NUM_CLASSES)  # [B * P, C]
+            background = torch.zeros(flat_scores.shape[0], dtype=torch.long, device=device)  # [B * P]
+
+            def cross_entropy() -> Tensor:
+                with torch.no_grad():
+                    return F.cross_entropy(flat_scores, background, reduction="none")
 
             # correctness first: the two implementations must agree before their speed means anything
             torch.testing.assert_close(batched(), loop(), rtol=1e-4, atol=1e-6)
             ms = median_ms(
-                {"loop": forward_backward(loop, (locs, scores)), "batched": forward_backward(batched, (locs, scores))},
+                {"loop": forward_backward(loop, (locs, scores)), "batched": forward_backward(batched, (locs, scores)),
+                 "unchecked": forward_backward(unchecked, (locs, scores)), "ce": cross_entropy},
                 device, repeats, warmup,
             )
-            # the floor on its own: between two losses, whether a fresh [B, P, C] copy reuses
-            # memory already mapped or page-faults depends on what the allocator was just asked
-            floor = median_ms({"floor": lambda: scores.detach().clone()}, device, repeats, warmup)
-            loop_ms, batched_ms, floor_ms = ms["loop"], ms["batched"], floor["floor"]
+            loop_ms, batched_ms, unchecked_ms, ce_ms = ms["loop"], ms["batched"], ms["unchecked"], ms["ce"]
             lines.append(
-                f"| {batch_size} | {priors_cxcy.shape[0]} | {loop_ms:.2f} | {batched_ms:.2f} | {floor_ms:.3f} "
-                f"| {loop_ms / batched_ms:.1f}× | {batched_ms / floor_ms:.1f}× |"
+                f"| {batch_size} | {priors_cxcy.shape[0]} | {loop_ms:.2f} | {batched_ms:.2f} | {unchecked_ms:.2f} "
+                f"| {ce_ms:.2f} | {loop_ms / batched_ms:.1f}× | {batched_ms / ce_ms:.1f}× "
+                f"| {100 * (batched_ms - unchecked_ms) / unchecked_ms:+.0f} % |"
             )
             print(lines[-1], flush=True)
     return lines
@@ -231,6 +246,9 @@ def main() -> None:
     parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
                         help="where to run; 'all' (default) is the CPU, and CUDA when present")
     parser.add_argument("--repeats", type=int, default=None, help="timed runs per measurement (default 20)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch.set_num_threads for the CPU (default: the machine's default, left as it is); "
+                             "1 gives steadier figures on a loaded machine, where threads wait for one another")
     args = parser.parse_args()
     repeats = args.repeats or (3 if args.quick else 20)
     warmup = 1 if args.quick else 3
@@ -243,7 +261,8 @@ def main() -> None:
     elif args.device == "cuda":
         parser.error("--device cuda: no CUDA GPU is available")
 
-    # the machine's default number of threads, left as it is
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"torch.get_num_threads() = {torch.get_num_threads()}\n", flush=True)
     tables = [benchmark_device(device, repeats, warmup) for device in devices]
     print()

@@ -8,6 +8,7 @@ mistake is reported where it is made and not as a NaN ten steps later.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -61,31 +62,88 @@ def check_same_device(**tensors: Tensor) -> None:
         raise ValueError(f"all tensors must be on the same device; got {listing}")
 
 
+NUMBER_RULE = "a Python number or a 0-dim tensor, not a bool"
+
+
+def as_number(name: str, value: object, expected: str) -> float:
+    """``value`` as a float: every numeric parameter accepts a Python number (int or float)
+    or a 0-dim real tensor; a bool is rejected, as it is almost always a slip."""
+    if isinstance(value, Tensor) and value.dim() == 0 and value.dtype != torch.bool and not value.is_complex():
+        value = value.item()
+    if isinstance(value, (bool, Tensor)) or not isinstance(value, numbers.Real):
+        shown = repr(value)
+        if isinstance(value, Tensor):
+            shown = f"a {value.dtype} tensor of shape {shape_str(value)}" + (f" ({value.item()})" if value.numel() == 1 else "")
+        raise ValueError(f"{name} must be {expected} ({NUMBER_RULE}); got {shown}")
+    return float(value)
+
+
 def check_threshold(threshold: float) -> float:
-    if isinstance(threshold, Tensor):
-        threshold = threshold.item()
-    if not isinstance(threshold, (int, float)) or not (0.0 < threshold <= 1.0):
-        raise ValueError(f"threshold must be a number in (0, 1]; got {threshold!r}")
-    return float(threshold)
+    expected = "a number in (0, 1]"
+    value = as_number("threshold", threshold, expected)
+    if not (0.0 < value <= 1.0):
+        raise ValueError(f"threshold must be {expected}; got {value!r}")
+    return value
 
 
 def check_neg_pos_ratio(neg_pos_ratio: float) -> float:
-    if not isinstance(neg_pos_ratio, (int, float)) or math.isnan(neg_pos_ratio) or neg_pos_ratio < 0:
-        raise ValueError(
-            f"neg_pos_ratio must be a number >= 0 (math.inf keeps every negative); got {neg_pos_ratio!r}"
-        )
-    return float(neg_pos_ratio)
+    expected = "a number >= 0 (math.inf keeps every negative)"
+    value = as_number("neg_pos_ratio", neg_pos_ratio, expected)
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"neg_pos_ratio must be {expected}; got {value!r}")
+    return value
+
+
+def check_alpha(alpha: float) -> float:
+    expected = "a finite number >= 0"
+    value = as_number("alpha", alpha, expected)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"alpha must be {expected}; got {value!r}")
+    return value
+
+
+def check_beta(beta: float) -> float:
+    expected = "a finite number > 0"
+    value = as_number("beta", beta, expected)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"beta must be {expected}; got {value!r}")
+    return value
 
 
 def check_variances(variances: Sequence[float]) -> tuple[float, float]:
-    ok = (
-        isinstance(variances, (tuple, list))
-        and len(variances) == 2
-        and all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in variances)
-    )
-    if not ok:
-        raise ValueError(f"variances must be two positive numbers (centre, size), e.g. (0.1, 0.2); got {variances!r}")
-    return float(variances[0]), float(variances[1])
+    expected = "two positive numbers (centre, size), e.g. (0.1, 0.2)"
+    try:
+        if not (isinstance(variances, (tuple, list)) and len(variances) == 2):
+            raise ValueError
+        values = tuple(as_number(f"variances[{i}]", v, "a finite number > 0") for i, v in enumerate(variances))
+    except ValueError:
+        raise ValueError(f"variances must be {expected}; got {variances!r} (each {NUMBER_RULE})") from None
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise ValueError(f"variances must be {expected}; got {variances!r}")
+    return values[0], values[1]
+
+
+def check_finite_predictions(**tensors: Tensor) -> None:
+    """Every named ``[B, P, ...]`` tensor holds only finite values; else name the first bad one.
+
+    One sum per tensor is the fast test: it is finite whenever every value is (a NaN or an
+    inf makes it NaN or inf). Only when it is not are the values searched, which also
+    clears a sum that overflowed from finite values.
+    """
+    for name, x in tensors.items():
+        if bool(torch.isfinite(x.detach().sum())):
+            continue
+        bad = ~torch.isfinite(x.detach())
+        if not bad.any():
+            continue
+        image, prior, *rest = bad.nonzero()[0].tolist()
+        where = f", column {rest[0]}" if rest else ""
+        raise ValueError(
+            f"{name} must be finite; got {x[(image, prior, *rest)].item()} in image {image}, prior {prior}{where} "
+            f"(the first non-finite value: {name}[{image}, {prior}]). A NaN or inf prediction makes the loss "
+            "NaN: look for a too high learning rate or a log of 0 upstream, or pass check_finite=False "
+            "to skip this check"
+        )
 
 
 def check_priors(priors_cxcy: object) -> Tensor:
@@ -134,8 +192,21 @@ def _first_bad_label(labels: Tensor, num_classes: int | None) -> tuple[int, str]
     return i, f"must be a class label in {expected}"
 
 
+EMPTY_IMAGE = "an image without objects is torch.zeros(0, 4), with labels torch.zeros(0, dtype=torch.long)"
+
+
+def check_empty_image(boxes_name: str, boxes: object, labels_name: str, labels: object) -> None:
+    """An empty tensor of the wrong shape or dtype is a learner's "no object" written as ``torch.tensor([])``."""
+    for name, x, good in ((boxes_name, boxes, lambda t: t.shape[-1:] == (4,) and t.dim() == 2),
+                          (labels_name, labels, lambda t: t.dim() == 1 and not t.dtype.is_floating_point)):
+        if isinstance(x, Tensor) and x.numel() == 0 and not good(x):
+            raise ValueError(f"{name} must be {'[G, 4] boxes' if name == boxes_name else '[G] integer labels'}; "
+                             f"got an empty {x.dtype} tensor of shape {shape_str(x)}: {EMPTY_IMAGE}")
+
+
 def check_gt_boxes(name: str, boxes: object) -> Tensor:
     """Finite, fractional xyxy boxes ``[G, 4]`` of one image with x2 > x1 and y2 > y1."""
+    check_empty_image(name, boxes, "", None)
     boxes = check_tensor(name, boxes, ndim=2, last_dim=4, floating=True, expected="of shape [G, 4] (x1, y1, x2, y2)")
     found = _first_bad_box(boxes)
     if found is not None:
@@ -146,6 +217,7 @@ def check_gt_boxes(name: str, boxes: object) -> Tensor:
 
 def check_gt_labels(name: str, labels: object, num_boxes: int, num_classes: int | None = None) -> Tensor:
     """Integer labels ``[G]`` of one image, in 1..C-1 (0 is background and never a GT class)."""
+    check_empty_image("", None, name, labels)
     labels = check_tensor(name, labels, ndim=1, integer=True, expected=f"of shape [G] = [{num_boxes}]")
     if labels.shape[0] != num_boxes:
         raise ValueError(f"{name} must have one label per box, shape [{num_boxes}]; got shape {shape_str(labels)}")
@@ -185,6 +257,7 @@ def check_gt_lists(
     device = device if device is not None else getattr(boxes[0], "device", None)
     counts = []
     for b, (bx, lb) in enumerate(zip(boxes, labels)):
+        check_empty_image(f"boxes[{b}]", bx, f"labels[{b}]", lb)
         check_tensor(f"boxes[{b}]", bx, ndim=2, last_dim=4, floating=True, expected="of shape [G, 4] (x1, y1, x2, y2)")
         check_tensor(f"labels[{b}]", lb, ndim=1, integer=True, expected=f"of shape [G] = [{bx.shape[0]}]")
         if lb.shape[0] != bx.shape[0]:

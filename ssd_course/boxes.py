@@ -9,8 +9,10 @@ Coordinates are continuous and fractional: a box spanning the whole image is
 (0, 0, 1, 1) whatever the image size, and its width is ``x2 - x1`` -- there is no ``+ 1``
 as in some pixel-index conventions.
 
-Every function accepts any number of leading dimensions (``[..., 4]``), so the same code
-serves one image ``[G, 4]`` and a padded batch ``[B, G, 4]``.
+Every public function accepts any number of leading dimensions (``[..., 4]``), so the same
+code serves one image ``[G, 4]`` and a padded batch ``[B, G, 4]``, and checks its inputs.
+:func:`plain_box_intersection` is the lesson code of notebook 01: the same intersection for
+two lists of boxes, without checks or speed tricks; the tests check that both agree.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from torch import Tensor
 
 from ssd_course._validate import check_same_device, check_tensor
 
-__all__ = ["box_area", "box_intersection", "box_iou", "cxcywh_to_xyxy", "xyxy_to_cxcywh"]
+__all__ = ["box_area", "box_intersection", "box_iou", "cxcywh_to_xyxy", "plain_box_intersection", "xyxy_to_cxcywh"]
 
 
 def xyxy_to_cxcywh(boxes: Tensor) -> Tensor:
@@ -76,12 +78,34 @@ def box_area(boxes: Tensor) -> Tensor:
     return (boxes[..., 2] - boxes[..., 0]).clamp(min=0) * (boxes[..., 3] - boxes[..., 1]).clamp(min=0)
 
 
-def box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    """Pairwise area of the intersection of two sets of xyxy boxes.
+def plain_box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """Pairwise area of the intersection of two lists of xyxy boxes (the lesson code).
 
     The overlap of two boxes is the box between the larger of the two top-left corners and
     the smaller of the two bottom-right corners; when that box is empty its width or
-    height is clamped to 0.
+    height is clamped to 0. :func:`box_intersection` computes the same, checked and batched.
+
+    Args:
+        boxes1 (Tensor[N, 4]): boxes as (x1, y1, x2, y2).
+        boxes2 (Tensor[M, 4]): boxes as (x1, y1, x2, y2).
+
+    Returns:
+        Tensor[N, M]: intersection areas, >= 0.
+
+    Example:
+        >>> plain_box_intersection(torch.tensor([[0.0, 0.0, 0.5, 0.5]]), torch.tensor([[0.25, 0.25, 1.0, 1.0]]))
+        tensor([[0.0625]])
+    """
+    top_left = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])  # [N, M, 2]
+    bottom_right = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])  # [N, M, 2]
+    size = (bottom_right - top_left).clamp(min=0)  # [N, M, 2]: width and height, 0 when apart
+    return size[..., 0] * size[..., 1]  # [N, M]
+
+
+def box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """Pairwise area of the intersection of two sets of xyxy boxes.
+
+    :func:`plain_box_intersection` (the lesson code), checked, for any leading dimensions.
 
     Args:
         boxes1 (Tensor[..., N, 4]): boxes as (x1, y1, x2, y2).
@@ -112,6 +136,25 @@ def box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     width = torch.minimum(x2a, x2b).sub_(torch.maximum(x1a, x1b)).clamp_(min=0)  # [..., N, M]
     height = torch.minimum(y2a, y2b).sub_(torch.maximum(y1a, y1b)).clamp_(min=0)  # [..., N, M]
     return width * height
+
+
+def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """:func:`box_iou` of ``[N, 4]`` and ``[M, 4]`` boxes that all have a positive area, unchecked.
+
+    The same operations in the same order as :func:`box_iou`, so the same values bit for bit;
+    without the zero-union guard (a union is never 0 here) and reusing its temporaries.
+    """
+    x1a, y1a, x2a, y2a = (coordinate.unsqueeze(-1) for coordinate in boxes1.unbind(-1))  # [N, 1] each
+    x1b, y1b, x2b, y2b = (coordinate.unsqueeze(-2).contiguous() for coordinate in boxes2.unbind(-1))  # [1, M] each
+    # three [N, M] buffers in all, written in place: fresh large tensors cost page faults
+    inter = torch.minimum(x2a, x2b)  # [N, M]
+    other = torch.maximum(x1a, x1b)  # [N, M]
+    inter.sub_(other).clamp_(min=0)  # the width
+    height = torch.minimum(y2a, y2b)  # [N, M]
+    height.sub_(torch.maximum(y1a, y1b, out=other)).clamp_(min=0)
+    inter.mul_(height)  # the intersection
+    union = torch.add((x2a - x1a) * (y2a - y1a), (x2b - x1b) * (y2b - y1b), out=other).sub_(inter)  # [N, M]
+    return inter.div_(union)
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:

@@ -10,6 +10,16 @@ where ``N`` is the number of positive priors in the batch (the loss is 0 when ``
 negatives (the background class): the negatives with the highest confidence loss, at most
 ``neg_pos_ratio`` times as many as the positives of the same image (难例挖掘, hard
 negative mining).
+
+Two readings of the same loss. :func:`plain_multibox_loss` and :func:`plain_hard_negative_mask`
+are the lesson code (notebooks 06 and 07): one image at a time, no checks, no speed tricks.
+:func:`multibox_loss` and :class:`MultiBoxLoss` are what training runs: checked once, up
+front, and batched (padded GT, one matching for the whole batch, mining of all images at
+once, the softmax's backward pass only over the kept priors). The tests check that both give
+the same loss and the same gradients on random batches, ties and images without GT included.
+
+Numeric parameters (``threshold``, ``neg_pos_ratio``, ``alpha``, ``variances``, ``beta``) are
+Python numbers or 0-dim tensors; a bool is rejected.
 """
 
 from __future__ import annotations
@@ -23,6 +33,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ssd_course._validate import (
+    check_alpha,
+    check_beta,
+    check_finite_predictions,
     check_gt_lists,
     check_neg_pos_ratio,
     check_priors,
@@ -32,10 +45,20 @@ from ssd_course._validate import (
     check_variances,
     shape_str,
 )
+from ssd_course.boxes import box_iou, cxcywh_to_xyxy
 from ssd_course.encoding import _encode
-from ssd_course.matching import Match, _match_padded, _pad
+from ssd_course.matching import BACKGROUND, Match, _match_padded, _pad, plain_assign
 
-__all__ = ["LossParts", "MultiBoxLoss", "confidence_loss", "hard_negative_mask", "multibox_loss", "smooth_l1"]
+__all__ = [
+    "LossParts",
+    "MultiBoxLoss",
+    "confidence_loss",
+    "hard_negative_mask",
+    "multibox_loss",
+    "plain_hard_negative_mask",
+    "plain_multibox_loss",
+    "smooth_l1",
+]
 
 
 class LossParts(NamedTuple):
@@ -73,8 +96,7 @@ def smooth_l1(x: Tensor, beta: float = 1.0) -> Tensor:
         tensor([0.1250, 1.5000])
     """
     check_tensor("x", x, floating=True)
-    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
-        raise ValueError(f"beta must be a finite number > 0; got {beta!r}")
+    beta = check_beta(beta)
     absolute = x.abs()
     return torch.where(absolute < beta, 0.5 * x * x / beta, absolute - 0.5 * beta)
 
@@ -129,18 +151,59 @@ def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: floa
     # loss ranks first, as in a sort (and makes the total NaN rather than being dropped)
     loss = conf_loss.detach()
     ranked_loss = torch.where(positive, float("-inf"), torch.where(loss.isnan(), float("inf"), loss))  # [B, P]
-    # Speed: no full sort of the P losses. What a stable descending sort would keep, the first
-    # num_kept, is: every loss above the num_kept-th largest (the cut-off), then, of the losses
-    # equal to the cut-off, the lowest prior indices until num_kept are taken.
     k_max = int(num_kept.max()) if num_kept.numel() else 0
     if k_max == 0:
         return torch.zeros_like(positive)
-    largest = ranked_loss.topk(k_max, dim=1).values  # [B, k_max], descending
-    cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1]
-    above = ranked_loss > cutoff  # [B, P]
-    tied = ranked_loss == cutoff  # [B, P]
-    places_left = num_kept.unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [B, 1], 0 when num_kept = 0
-    return (above | (tied & (tied.cumsum(dim=1) <= places_left))) & negative  # [B, P]
+    # Speed: no full sort of the P losses, one top-k of the k_max + 1 largest. Image b keeps
+    # its first num_kept ranks -- which is what a stable descending sort keeps, unless the
+    # loss at the last kept rank equals the next one: then which of these equal losses are
+    # kept depends on the order top-k left them in, and those images (rare, but every image
+    # when losses repeat) take the exact route below
+    width = min(k_max + 1, ranked_loss.shape[1])
+    largest, order = ranked_loss.topk(width, dim=1)  # [B, width] each, descending
+    keep_rank = torch.arange(width, device=loss.device) < num_kept.unsqueeze(1)  # [B, width]
+    hard_negative = torch.zeros_like(positive).scatter_(1, order, keep_rank)  # [B, P]
+    cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1], the last kept loss
+    after = largest.gather(1, num_kept.clamp(max=width - 1).unsqueeze(1))  # [B, 1], the next one
+    ambiguous = ((num_kept > 0) & (num_kept < width) & (cutoff == after).squeeze(1)).nonzero().squeeze(1)  # [A]
+    if ambiguous.numel():
+        # exact: every loss above the cut-off, then, of the losses equal to it, the lowest
+        # prior indices until num_kept are taken
+        ranked, cut = ranked_loss[ambiguous], cutoff[ambiguous]  # [A, P], [A, 1]
+        above, tied = ranked > cut, ranked == cut  # [A, P] each
+        places_left = num_kept[ambiguous].unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [A, 1]
+        hard_negative[ambiguous] = above | (tied & (tied.cumsum(dim=1) <= places_left))
+    return hard_negative & negative  # [B, P]
+
+
+def plain_hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
+    """The hard negatives of one image (the lesson code): a sort and a count.
+
+    Keep ``min(floor(neg_pos_ratio * positives), negatives)`` negatives, those of highest
+    loss; equal losses are kept by lower prior index. :func:`hard_negative_mask` does the
+    same for a whole batch, checked.
+
+    Args:
+        conf_loss (Tensor[P]): confidence loss of every prior.
+        positive (Tensor[P]): bool, True for the positive priors.
+        neg_pos_ratio (float): negatives kept per positive, >= 0; ``math.inf`` keeps all.
+
+    Returns:
+        Tensor[P]: bool, True for the kept negatives.
+
+    Example:
+        >>> loss = torch.tensor([0.1, 5.0, 0.7, 0.3, 0.9, 0.2])
+        >>> positive = torch.tensor([False, True, False, False, False, False])
+        >>> plain_hard_negative_mask(loss, positive, 3)  # 0.9, 0.7 and 0.3
+        tensor([False, False,  True,  True,  True, False])
+    """
+    num_positives, num_negatives = int(positive.sum()), int((~positive).sum())
+    num_kept = int(min(neg_pos_ratio * num_positives, num_negatives)) if num_positives else 0
+    ranked_loss = conf_loss.masked_fill(positive, float("-inf"))  # [P], positives rank last
+    order = ranked_loss.argsort(descending=True, stable=True)  # [P], stable: ties by lower index
+    hard_negative = torch.zeros_like(positive)  # [P]
+    hard_negative[order[:num_kept]] = True
+    return hard_negative
 
 
 def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
@@ -176,12 +239,6 @@ def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float
     return _hard_negative_mask(conf_loss, positive, check_neg_pos_ratio(neg_pos_ratio))
 
 
-def _check_alpha(alpha: float) -> float:
-    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
-    return float(alpha)
-
-
 def _positives_over_ranks(num_positives: Tensor) -> tuple[Tensor, int]:
     """``N`` summed over the ranks of the default process group, and the number of ranks."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
@@ -193,6 +250,60 @@ def _positives_over_ranks(num_positives: Tensor) -> tuple[Tensor, int]:
     num_positives = num_positives.detach().clone()
     torch.distributed.all_reduce(num_positives)  # sum over the ranks (an integer: no gradient)
     return num_positives, torch.distributed.get_world_size()
+
+
+def plain_multibox_loss(
+    predicted_locs: Tensor,
+    predicted_scores: Tensor,
+    boxes: Sequence[Tensor],
+    labels: Sequence[Tensor],
+    priors_cxcy: Tensor,
+    threshold: float = 0.5,
+    neg_pos_ratio: float = 3,
+    alpha: float = 1.0,
+    variances: tuple[float, float] = (0.1, 0.2),
+) -> LossParts:
+    """The MultiBox loss, one image at a time (the lesson code of notebook 07).
+
+    :func:`multibox_loss` computes the same, checked and batched (and is what to train with).
+
+    Args:
+        predicted_locs (Tensor[B, P, 4]): predicted offsets.
+        predicted_scores (Tensor[B, P, C]): class logits; class 0 is background.
+        boxes (list[Tensor[G_b, 4]]): GT boxes of each image, fractional xyxy.
+        labels (list[Tensor[G_b]]): GT class labels of each image, 1..C-1.
+        priors_cxcy (Tensor[P, 4]): priors as (cx, cy, w, h).
+        threshold, neg_pos_ratio, alpha, variances: as :func:`multibox_loss`.
+
+    Returns:
+        LossParts: ``total``, ``loc``, ``conf`` and ``num_positives``.
+
+    Example:
+        >>> priors_cxcy = torch.tensor([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0]])
+        >>> parts = plain_multibox_loss(torch.zeros(1, 2, 4), torch.zeros(1, 2, 3),
+        ...                             [torch.tensor([[0.0, 0.0, 0.5, 1.0]])], [torch.tensor([2])], priors_cxcy)
+        >>> round(parts.conf.item(), 4)  # (log 3 + log 3) / 1
+        2.1972
+    """
+    loc_sum, conf_sum, num_positives = 0.0, 0.0, 0
+    for b in range(len(boxes)):  # one image at a time
+        # 1. match every prior to a GT or to the background
+        gt_index, _, _ = plain_assign(box_iou(boxes[b], cxcywh_to_xyxy(priors_cxcy)), threshold)  # [P]
+        positive = gt_index >= 0  # [P]
+        prior_labels = torch.full_like(gt_index, BACKGROUND)  # [P]
+        prior_labels[positive] = labels[b][gt_index[positive]]
+        # 2. location loss of the positives: smooth L1 to their encoded GT
+        loc_targets = _encode(boxes[b][gt_index[positive]], priors_cxcy[positive], variances)  # [P_b, 4]
+        loc_sum = loc_sum + smooth_l1(predicted_locs[b][positive] - loc_targets).sum()
+        # 3. confidence loss of every prior against its matched class
+        conf_per_prior = F.cross_entropy(predicted_scores[b], prior_labels, reduction="none")  # [P]
+        # 4. hard negative mining: the positives and the hardest negatives
+        hard_negative = plain_hard_negative_mask(conf_per_prior.detach(), positive, neg_pos_ratio)  # [P]
+        conf_sum = conf_sum + conf_per_prior[positive | hard_negative].sum()
+        num_positives += int(positive.sum())
+    n = max(num_positives, 1)  # N = 0: both sums are empty, and the loss is 0
+    loc, conf = loc_sum / n, conf_sum / n
+    return LossParts(total=conf + alpha * loc, loc=loc, conf=conf, num_positives=torch.tensor(num_positives))
 
 
 def multibox_loss(
@@ -208,6 +319,7 @@ def multibox_loss(
     variances: Sequence[float] = (0.1, 0.2),
     unique: bool = True,
     distributed: bool = False,
+    check_finite: bool = True,
 ) -> LossParts:
     """The MultiBox loss of a batch, with its parts.
 
@@ -238,14 +350,21 @@ def multibox_loss(
             batch, and DDP's average of the gradients is the gradient of the whole batch's
             loss; dividing by each rank's own ``N`` gives neither (see notebook 08).
 
+    This is the checked, batched form of :func:`plain_multibox_loss` (the lesson code); the
+    tests check that both give the same loss and gradients. Numeric parameters are Python
+    numbers or 0-dim tensors (a bool is rejected). The GT boxes and the priors are targets:
+    no gradient flows into them, even when they require one.
+
     Returns:
         LossParts: ``total``, ``loc``, ``conf`` and ``num_positives``. When ``N = 0`` the three
         losses are exactly 0 and ``total.backward()`` gives zero gradients. With
         ``distributed=True``, ``num_positives`` is ``N`` of all ranks.
 
     Raises:
-        ValueError: for inconsistent shapes, bad GT boxes or labels, out-of-range
-            parameters or tensors on different devices (naming image and box).
+        ValueError: for inconsistent shapes, tensors on different devices (checked before
+            any value), bad GT boxes or labels (naming image and box), out-of-range
+            parameters, or, with ``check_finite``, a NaN or inf prediction (naming the tensor,
+            the image and the prior).
         RuntimeError: with ``distributed=True`` when no process group is initialised.
 
     Example:
@@ -256,10 +375,10 @@ def multibox_loss(
         >>> parts.num_positives, round(parts.conf.item(), 4)  # (log 3 + log 3) / 1
         (tensor(1), 2.1972)
     """
-    # 0. check everything once, up front
+    # 0. check everything once, up front: shapes, then devices, then values
     check_tensor("predicted_locs", predicted_locs, ndim=3, last_dim=4, floating=True, expected="of shape [B, P, 4]")
     check_tensor("predicted_scores", predicted_scores, ndim=3, floating=True, expected="of shape [B, P, C]")
-    priors_cxcy = check_priors(priors_cxcy)
+    check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
     B, P, C = predicted_scores.shape
     if predicted_locs.shape[:2] != predicted_scores.shape[:2] or P != priors_cxcy.shape[0]:
         raise ValueError(
@@ -269,20 +388,24 @@ def multibox_loss(
         )
     if C < 2:
         raise ValueError(f"predicted_scores must have C >= 2 classes (background and one object class); got C = {C}")
+    check_same_device(predicted_locs=predicted_locs, predicted_scores=predicted_scores, priors_cxcy=priors_cxcy)
     threshold = check_threshold(threshold)
     neg_pos_ratio = check_neg_pos_ratio(neg_pos_ratio)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     variances = check_variances(variances)
-    check_same_device(predicted_locs=predicted_locs, predicted_scores=predicted_scores, priors_cxcy=priors_cxcy)
     all_boxes, all_labels, counts = check_gt_lists(
         boxes, labels, batch_size=B, num_classes=C, device=predicted_locs.device
     )
+    priors_cxcy = check_priors(priors_cxcy)
+    if check_finite:
+        check_finite_predictions(predicted_locs=predicted_locs, predicted_scores=predicted_scores)
     # half-precision predictions (autocast) are upcast: log-softmax and log sizes need float32
     dtype = torch.promote_types(predicted_locs.dtype, torch.float32)
 
     # 1. match priors and GT boxes, all images at once
-    gt_boxes, gt_labels, gt_valid = _pad(all_boxes.to(dtype), all_labels, counts)  # [B, G_max, 4], [B, G_max]
-    priors_cxcy = priors_cxcy.to(dtype)
+    # the GT boxes and priors are targets: detached, so that no gradient flows into them
+    gt_boxes, gt_labels, gt_valid = _pad(all_boxes.detach().to(dtype), all_labels, counts)  # [B, G_max, 4], [B, G_max]
+    priors_cxcy = priors_cxcy.detach().to(dtype)
     match: Match = _match_padded(gt_boxes, gt_labels, gt_valid, priors_cxcy, threshold, unique)
     positive = match.gt_index >= 0  # [B, P]
     num_positives = positive.sum()
@@ -303,7 +426,7 @@ def multibox_loss(
     # is computed again, with its gradient, for these kept priors alone (about 4N of B * P),
     # so that the backward pass of the softmax does not run over every prior
     hard_negative = _hard_negative_mask(conf_per_prior, positive, neg_pos_ratio)  # [B, P]
-    kept = positive | hard_negative  # [B, P]
+    kept = (positive | hard_negative).nonzero(as_tuple=True)  # K indices of the kept priors
     kept_scores = predicted_scores[kept].to(dtype)  # [K, C]
     conf_sum = _confidence_loss(kept_scores.unsqueeze(0), match.labels[kept].unsqueeze(0)).sum()
 
@@ -330,6 +453,7 @@ class MultiBoxLoss(nn.Module):
         unique (bool): distinct best priors for principle 1.
         distributed (bool): ``N`` summed over the ranks of the default process group, for
             DistributedDataParallel (see :func:`multibox_loss`).
+        check_finite (bool): raise on a NaN or inf prediction (see :func:`multibox_loss`).
 
     Example:
         >>> from ssd_course.priors import tiny_detector_priors
@@ -352,15 +476,17 @@ class MultiBoxLoss(nn.Module):
         variances: Sequence[float] = (0.1, 0.2),
         unique: bool = True,
         distributed: bool = False,
+        check_finite: bool = True,
     ) -> None:
         super().__init__()
         self.register_buffer("priors_cxcy", check_priors(priors_cxcy).detach().clone(), persistent=False)
         self.threshold = check_threshold(threshold)
         self.neg_pos_ratio = check_neg_pos_ratio(neg_pos_ratio)
-        self.alpha = _check_alpha(alpha)
+        self.alpha = check_alpha(alpha)
         self.variances = check_variances(variances)
         self.unique = bool(unique)
         self.distributed = bool(distributed)
+        self.check_finite = bool(check_finite)
 
     def parts(
         self, predicted_locs: Tensor, predicted_scores: Tensor, boxes: Sequence[Tensor], labels: Sequence[Tensor]
@@ -370,6 +496,7 @@ class MultiBoxLoss(nn.Module):
             predicted_locs, predicted_scores, boxes, labels, self.priors_cxcy,
             threshold=self.threshold, neg_pos_ratio=self.neg_pos_ratio, alpha=self.alpha,
             variances=self.variances, unique=self.unique, distributed=self.distributed,
+            check_finite=self.check_finite,
         )
 
     def forward(
@@ -393,4 +520,5 @@ class MultiBoxLoss(nn.Module):
             f"num_priors={self.priors_cxcy.shape[0]}, threshold={self.threshold}, "
             f"neg_pos_ratio={self.neg_pos_ratio}, alpha={self.alpha}, variances={self.variances}, "
             f"unique={self.unique}" + (", distributed=True" if self.distributed else "")
+            + ("" if self.check_finite else ", check_finite=False")
         )

@@ -16,9 +16,20 @@ SSD (Liu et al. 2016, section 2.2) matches with two principles:
 Principle 1 always wins: a prior forced onto a GT by principle 1 keeps that GT even when
 its IoU with another GT is higher and above the threshold.
 
-The batched functions work on a padded batch: ``[B, G_max, P]`` IoU with a mask of the real
-GT slots. No loop runs over images or priors; principle 1's greedy assignment loops over
-the ``G_max`` GT slots only.
+**Ties.** IoUs within :data:`TIE_TOLERANCE` (2**-18) of the largest are ties, and a tie goes
+to the lowest index: the prior a GT gets, the GT served first by the greedy principle 1, and
+the GT a prior takes in principle 2. An IoU reaches the threshold when it is
+``>= threshold - TIE_TOLERANCE``. So the match does not depend on float rounding: float32
+and float64, CPU and GPU give the same match (a GT centred on two mirror-image priors gets
+the lower-numbered one everywhere).
+
+Two readings of the same rules. The ``plain_*`` functions are the lesson code shown in
+notebook 03: one image, an IoU matrix ``[G, P]``, no checks. The public functions
+(:func:`principle1`, :func:`principle2`, :func:`assign`, :func:`match_priors_batch`) are the
+ones the loss runs: validated, and batched over a padded batch (``[B, G_max, P]`` IoU with a
+mask of the real GT slots), with no loop over images or priors; the greedy principle 1 loops
+over the ``G_max`` GT slots only, and only for images where two GTs compete for a prior. The
+tests check that both readings give the same match on random inputs, ties included.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import torch
 from torch import Tensor
 
 from ssd_course._validate import (
+    check_empty_image,
     check_gt_boxes,
     check_gt_labels,
     check_gt_lists,
@@ -38,24 +50,52 @@ from ssd_course._validate import (
     check_tensor,
     check_threshold,
 )
-from ssd_course.boxes import box_iou, cxcywh_to_xyxy
+from ssd_course.boxes import _iou_of_boxes_with_area, box_iou, cxcywh_to_xyxy
 
 __all__ = [
     "BACKGROUND",
+    "TIE_TOLERANCE",
     "UNMATCHED",
     "Match",
     "assign",
     "count_matches",
+    "first_argmax",
     "gt_prior_iou",
     "match_priors",
     "match_priors_batch",
     "pad_ground_truth",
+    "plain_assign",
+    "plain_principle1",
+    "plain_principle2",
     "principle1",
     "principle2",
 ]
 
 BACKGROUND = 0
 UNMATCHED = -1
+#: IoUs closer than this to the largest one are ties (broken by the lowest index). The same
+#: overlap computed in float32 and float64, or on two devices, differs by a few units of
+#: float32's last place (about 1e-7); 2**-18 (about 3.8e-6) is well above that rounding and
+#: well below any difference of IoU that matters for matching.
+TIE_TOLERANCE = 2.0**-18
+
+
+def first_argmax(values: Tensor, dim: int = -1) -> Tensor:
+    """The index of the largest value along ``dim``; ties (within ``TIE_TOLERANCE``) go to the lowest index.
+
+    Args:
+        values (Tensor[...]): e.g. IoUs, with at least one element along ``dim``.
+        dim (int): the dimension to reduce.
+
+    Returns:
+        Tensor[...]: int64 indices, ``values`` without ``dim``.
+
+    Example:
+        >>> first_argmax(torch.tensor([0.2, 0.5, 0.5 + 1e-7, 0.1]))  # 0.5 and 0.5000001 tie: index 1
+        tensor(1)
+    """
+    near_max = values >= values.amax(dim=dim, keepdim=True) - TIE_TOLERANCE
+    return near_max.to(torch.uint8).argmax(dim=dim)  # argmax returns the first of equal maxima
 
 
 class Match(NamedTuple):
@@ -67,8 +107,9 @@ class Match(NamedTuple):
     Attributes:
         labels (Tensor[..., P]): int64 class of the matched GT; ``BACKGROUND`` (0) if none.
         gt_index (Tensor[..., P]): int64 index of the matched GT in its image; ``UNMATCHED`` (-1) if none.
-        iou (Tensor[..., P]): IoU with the matched GT, or with the best GT when unmatched
-            (0 in an image without GT).
+        iou (Tensor[..., P]): IoU with the matched GT for a principle-1 match; otherwise the
+            prior's largest IoU over the GTs, which for a principle-2 match is that of its GT
+            (or of a GT tied with it within ``TIE_TOLERANCE``); 0 in an image without GT.
         principle (Tensor[..., P]): int64 1 or 2, the principle that made the match; 0 if unmatched.
     """
 
@@ -76,6 +117,83 @@ class Match(NamedTuple):
     gt_index: Tensor
     iou: Tensor
     principle: Tensor
+
+
+def plain_principle1(iou: Tensor) -> Tensor:
+    """Principle 1 for one image, greedily: each GT's forced prior, all distinct.
+
+    Repeatedly serve the GT with the highest IoU among the priors not taken yet, and give it
+    that best prior. Ties go to the lowest index (:func:`first_argmax`).
+
+    Args:
+        iou (Tensor[G, P]): IoU of GTs with priors.
+
+    Returns:
+        Tensor[G]: int64 prior index per GT (``UNMATCHED`` for GTs left over when G > P).
+
+    Example:
+        >>> plain_principle1(torch.tensor([[0.9, 0.5, 0.0], [0.8, 0.7, 0.0]]))  # GT 0 first (0.9)
+        tensor([0, 1])
+    """
+    G, P = iou.shape
+    forced = torch.full((G,), UNMATCHED, dtype=torch.long, device=iou.device)  # [G]
+    iou = iou.clone()  # taken GTs and priors are set to -inf in this copy
+    for _ in range(min(G, P)):
+        best_iou = iou.amax(dim=1)  # [G], each GT's best IoU among the free priors
+        gt = first_argmax(best_iou, dim=0)  # the GT served now: the highest best IoU
+        prior = first_argmax(iou[gt], dim=0)  # its best free prior
+        forced[gt] = prior
+        iou[gt, :] = float("-inf")  # this GT is served
+        iou[:, prior] = float("-inf")  # and this prior is taken
+    return forced
+
+
+def plain_principle2(iou: Tensor, threshold: float = 0.5) -> tuple[Tensor, Tensor]:
+    """Principle 2 for one image: every prior takes its best GT if their IoU reaches ``threshold``.
+
+    Args:
+        iou (Tensor[G, P]): IoU of GTs with priors.
+        threshold (float): minimum IoU.
+
+    Returns:
+        (Tensor[P], Tensor[P]): each prior's best GT (``UNMATCHED`` below the threshold) and
+        that IoU (0 without GT).
+
+    Example:
+        >>> plain_principle2(torch.tensor([[0.6, 0.3, 0.0], [0.7, 0.1, 0.55]]), 0.5)
+        (tensor([ 1, -1,  1]), tensor([0.7000, 0.3000, 0.5500]))
+    """
+    G, P = iou.shape
+    if G == 0:  # no GT: every prior is background
+        return torch.full((P,), UNMATCHED, device=iou.device), iou.new_zeros(P)
+    best_gt = first_argmax(iou, dim=0)  # [P], ties: the lowest GT index
+    best_iou = iou.amax(dim=0)  # [P]
+    reached = best_iou >= threshold - TIE_TOLERANCE  # [P]
+    return torch.where(reached, best_gt, UNMATCHED), best_iou
+
+
+def plain_assign(iou: Tensor, threshold: float = 0.5) -> tuple[Tensor, Tensor, Tensor]:
+    """Both principles for one image: principle 2 first, then principle 1 written over it.
+
+    Args:
+        iou (Tensor[G, P]): IoU of GTs with priors.
+        threshold (float): principle 2's minimum IoU.
+
+    Returns:
+        (Tensor[P], Tensor[P], Tensor[P]): ``gt_index`` (``UNMATCHED`` if none),
+        ``principle`` (1, 2, or 0 if unmatched) and the IoU: with its GT for principle 1,
+        else the prior's largest IoU.
+
+    Example:
+        >>> plain_assign(torch.tensor([[0.40, 0.55, 0.0], [0.10, 0.80, 0.0]]), 0.5)[:2]
+        (tensor([ 0,  1, -1]), tensor([1, 1, 0]))
+    """
+    gt_index, matched_iou = plain_principle2(iou, threshold)  # [P], [P]
+    principle = torch.where(gt_index >= 0, 2, 0)  # [P]
+    for gt, prior in enumerate(plain_principle1(iou).tolist()):  # written last: principle 1 wins
+        if prior != UNMATCHED:
+            gt_index[prior], principle[prior], matched_iou[prior] = gt, 1, iou[gt, prior]
+    return gt_index, principle, matched_iou
 
 
 def gt_prior_iou(gt_boxes: Tensor, priors_cxcy: Tensor) -> Tensor:
@@ -113,10 +231,12 @@ def _gt_valid(iou: Tensor, gt_valid: Tensor | None) -> Tensor:
 def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None) -> Tensor:
     """Principle 1: the prior each GT is forced onto, its best prior.
 
-    With ``unique=True`` the GTs get distinct priors: repeatedly take the highest-IoU
-    (GT, prior) pair among the GTs and priors not taken yet. When no two GTs share a best
-    prior, this is exactly each GT's argmax. With ``unique=False`` each GT simply takes its
-    argmax, and several GTs may name the same prior (see :func:`assign` for who wins).
+    With ``unique=True`` the GTs get distinct priors, as :func:`plain_principle1` (the lesson
+    code) does for one image: repeatedly serve the GT with the highest IoU among the priors
+    not taken yet and give it that prior. When no two GTs share a best prior, this is exactly
+    each GT's argmax. With ``unique=False`` each GT simply takes its argmax, and several GTs
+    may name the same prior (see :func:`assign` for who wins). Ties within ``TIE_TOLERANCE``
+    go to the lowest index (:func:`first_argmax`), for the prior and for the GT served first.
 
     Args:
         iou (Tensor[..., G, P]): IoU of GTs with priors.
@@ -139,27 +259,67 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
     *lead, G, P = iou.shape
     if G == 0 or P == 0:  # before the reshape: [-1, 0, P] cannot be inferred from 0 elements
         return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
-    flat = iou.reshape(-1, G, P)  # [B, G, P]
-    valid = gt_valid.reshape(-1, G)  # [B, G]
-    B = flat.shape[0]
-    best_iou, best = flat.max(dim=2)  # [B, G] each, the first of equal maxima
-    forced = torch.where(valid, best, UNMATCHED)  # [B, G]
-    if not unique:
-        return forced.reshape(*lead, G)
-    # Speed: when no two GTs of an image share a best prior (almost always), the greedy
-    # assignment gives every GT its own argmax -- the highest pair is always some GT's best,
-    # and taking it removes no other GT's best prior -- so only the images where a prior is
-    # claimed twice run the greedy loop (as do rows whose best is -inf or NaN, never an IoU)
-    claims = torch.zeros(B, P, dtype=torch.long, device=iou.device).scatter_add_(1, best, valid.long())  # [B, P]
-    odd_row = valid & ~(best_iou > float("-inf"))  # [B, G]
-    contested = (claims > 1).any(dim=1) | odd_row.any(dim=1)  # [B]
-    if contested.any():
-        forced[contested] = _greedy_best_priors(flat[contested], valid[contested])
+    rows = _Rows.of(iou.reshape(-1, G, P), gt_valid.reshape(-1, G))
+    forced = torch.full((rows.table.shape[0], G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
+    forced[rows.table >= 0] = _principle1_rows(rows, unique)
     return forced.reshape(*lead, G)
 
 
+class _Rows(NamedTuple):
+    """The IoU of the real GTs of a padded batch as rows ``[S, P]`` (image by image, in slot
+    order), without the padding: the fast functions work on these."""
+
+    iou: Tensor  # [S, P]
+    image: Tensor  # [S], the image of each row
+    slot: Tensor  # [S], the GT index of each row in its image
+    table: Tensor  # [B, G], the row of each GT slot, -1 for padding
+
+    @staticmethod
+    def of(iou: Tensor, valid: Tensor) -> _Rows:
+        """The rows of ``[B, G, P]`` IoU with its ``[B, G]`` mask."""
+        return _Rows.from_real(iou[valid], valid)
+
+    @staticmethod
+    def from_real(real_iou: Tensor, valid: Tensor) -> _Rows:
+        """Rows from the IoU of the real GTs ``[S, P]``, already in the row-major order of ``valid``."""
+        image, slot = valid.nonzero(as_tuple=True)  # [S] each
+        table = torch.full(valid.shape, -1, dtype=torch.long, device=valid.device)  # [B, G]
+        table[image, slot] = torch.arange(image.numel(), device=valid.device)
+        return _Rows(real_iou, image, slot, table)
+
+
+def _principle1_rows(rows: _Rows, unique: bool) -> Tensor:
+    """:func:`principle1` on the rows, unchecked: the forced prior of each row, ``[S]``."""
+    iou, image = rows.iou, rows.image
+    S, P = iou.shape
+    # each GT's best prior: first_argmax, written out to keep its mask of near-best priors
+    row_max = iou.amax(dim=1)  # [S]
+    near_best = iou >= row_max.unsqueeze(1) - TIE_TOLERANCE  # [S, P], each GT's best priors, ties included
+    best = near_best.to(torch.uint8).argmax(dim=1)  # [S], the lowest of them (first_argmax)
+    tied = torch.count_nonzero(near_best, dim=1) > 1  # [S]
+    tied_rows = tied.nonzero().squeeze(1)  # [T]
+    near_best = near_best[tied_rows]  # [T, P]
+    if not unique:
+        return best
+    # Speed: when the best priors of the GTs of an image (each GT's ties included) are all
+    # different priors -- almost always -- the greedy assignment gives every GT its own first
+    # best: taking it changes no other GT's best priors. Only the other images, and those
+    # with a row whose best is -inf or NaN (never an IoU), run the greedy loop.
+    B = rows.table.shape[0]
+    claims = torch.zeros(B, P, dtype=torch.int32, device=iou.device)  # [B, P]
+    claims.index_put_((image, best), (~tied).int(), accumulate=True)
+    claims.index_add_(0, image[tied_rows], near_best.int())
+    contested = (claims > 1).any(dim=1)  # [B]
+    contested[image[~(row_max > float("-inf"))]] = True
+    if contested.any():
+        table = rows.table[contested]  # [B_c, G]
+        greedy = _greedy_best_priors(iou[table.clamp(min=0)], table >= 0)  # [B_c, G]
+        best[table[table >= 0]] = greedy[table >= 0]
+    return best
+
+
 def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
-    """Principle 1 with distinct priors: repeatedly the highest (free GT, free prior) pair.
+    """Principle 1 with distinct priors, batched: :func:`plain_principle1` for every image at once.
 
     Args:
         iou (Tensor[B, G, P]): IoU of GTs with priors, ``G >= 1``, ``P >= 1``.
@@ -174,10 +334,10 @@ def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
     forced = torch.full((B, G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
     images = torch.arange(B, device=iou.device)  # [B]
     for _ in range(min(G, P)):  # every step matches one GT in every image that has one left
-        best_pair = work.reshape(B, G * P).argmax(dim=1)  # [B], the first of equal maxima
-        best_value = work.reshape(B, G * P).gather(1, best_pair.unsqueeze(1)).squeeze(1)  # [B]
-        gt, prior = best_pair // P, best_pair % P  # [B], [B]
-        active = best_value > float("-inf")  # [B], False once an image has no free GT left
+        best_iou = work.amax(dim=2)  # [B, G]
+        gt = first_argmax(best_iou, dim=1)  # [B], the GT served now
+        prior = first_argmax(work[images, gt], dim=1)  # [B], its best free prior
+        active = best_iou.amax(dim=1) > float("-inf")  # [B], False once an image has no free GT left
         forced[images, gt] = torch.where(active, prior, forced[images, gt])
         work[images, gt, :] = float("-inf")
         work[images, :, prior] = float("-inf")
@@ -186,6 +346,10 @@ def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
 
 def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Principle 2: every prior takes its best GT if their IoU is >= ``threshold``.
+
+    Batched :func:`plain_principle2`. The best GT is the lowest index among those within
+    ``TIE_TOLERANCE`` of the largest IoU, and an IoU reaches the threshold when it is
+    ``>= threshold - TIE_TOLERANCE``.
 
     Args:
         iou (Tensor[..., G, P]): IoU of GTs with priors.
@@ -210,10 +374,29 @@ def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = No
             torch.full((*lead, P), UNMATCHED, dtype=torch.long, device=iou.device),
             iou.new_zeros((*lead, P)),
         )
-    # padding slots get IoU -1, below any real one (torch.where: faster than masked_fill here)
-    best_iou, best_gt = torch.where(gt_valid.unsqueeze(-1), iou, -1.0).max(dim=-2)  # [..., P] each
-    gt_index = torch.where(best_iou >= threshold, best_gt, UNMATCHED)  # [..., P]
-    return gt_index, best_iou.clamp(min=0)
+    flat_valid = gt_valid.reshape(-1, G)  # [B, G]
+    rows = _Rows.of(iou.reshape(flat_valid.shape[0], G, P), flat_valid)
+    gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
+    return gt_index.reshape(*lead, P), best_iou.clamp(min=0).reshape(*lead, P)
+
+
+def _principle2_rows(rows: _Rows, threshold: float) -> tuple[Tensor, Tensor]:
+    """:func:`principle2` on the rows, unchecked: ``[B, P]`` GT index and best IoU (-inf without GT)."""
+    iou, image, table = rows.iou, rows.image, rows.table
+    S, P = iou.shape
+    # Speed: the best IoU of each prior over the GTs of its image, by one scatter of the rows
+    # (no padded [B, G, P] tensor to fill)
+    best_iou = iou.new_full((table.shape[0], P), float("-inf"))  # [B, P]
+    best_iou.scatter_reduce_(0, image.unsqueeze(1).expand(S, P), iou, reduce="amax")
+    reached = best_iou >= threshold - TIE_TOLERANCE  # [B, P]
+    gt_index = torch.full(best_iou.shape, UNMATCHED, dtype=torch.long, device=iou.device)  # [B, P]
+    # which GT: the lowest index within the tolerance (first_argmax), found for the matched
+    # priors only, a few percent of them, from their column of IoUs
+    matched_image, matched_prior = reached.nonzero(as_tuple=True)  # [K] each
+    candidates = table[matched_image]  # [K, G], rows of the GTs of each prior's image
+    column = iou[candidates.clamp(min=0), matched_prior.unsqueeze(1)].masked_fill(candidates < 0, float("-inf"))
+    gt_index[matched_image, matched_prior] = first_argmax(column, dim=1) if column.numel() else matched_prior
+    return gt_index, best_iou
 
 
 def assign(
@@ -234,7 +417,7 @@ def assign(
     Returns:
         (Tensor[..., P], Tensor[..., P], Tensor[..., P]): ``gt_index`` (int64, ``UNMATCHED``
         if none), ``principle`` (int64 1, 2, or 0 if unmatched) and the IoU of each prior
-        with its GT (with its best GT when unmatched).
+        (see :class:`Match`: with its GT for principle 1, else its largest IoU).
 
     Example:
         >>> iou = torch.tensor([[0.40, 0.55, 0.0],
@@ -243,24 +426,37 @@ def assign(
         >>> gt_index, principle  # prior 0 is GT 0's best prior: principle 1, although IoU 0.4 < 0.5
         (tensor([ 0,  1, -1]), tensor([1, 1, 0]))
     """
+    threshold = check_threshold(threshold)
     gt_valid = _gt_valid(iou, gt_valid)
-    gt_index, best_iou = principle2(iou, threshold, gt_valid)  # [..., P] each
     G, P = iou.shape[-2:]
     if G == 0 or P == 0:  # nothing to force: no GT, or no prior to force it onto
+        gt_index, best_iou = principle2(iou, threshold, gt_valid)
         return gt_index, torch.zeros_like(gt_index), best_iou
-    forced_prior = principle1(iou, unique, gt_valid)  # [..., G]
-    gt_ids = torch.arange(G, device=iou.device).expand_as(forced_prior)  # [..., G]
+    *lead, G, P = iou.shape
+    flat_valid = gt_valid.reshape(-1, G)  # [B, G]
+    rows = _Rows.of(iou.reshape(flat_valid.shape[0], G, P), flat_valid)
+    return tuple(x.reshape(*lead, P) for x in _assign_rows(rows, threshold, unique))
+
+
+def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`assign` on the rows, unchecked: ``gt_index``, ``principle`` and IoU, ``[B, P]`` each."""
+    gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
+    B, P = gt_index.shape
+    forced_prior = _principle1_rows(rows, unique)  # [S]
+    forced = forced_prior >= 0  # [S], False for GTs left over when G > P
     # for each prior, the highest GT index forced onto it (UNMATCHED if none): a scatter
     # with 'amax' gives the classic "last write wins" without depending on write order
-    forced_gt = torch.full_like(gt_index, UNMATCHED).scatter_reduce(
-        -1, forced_prior.clamp(min=0), torch.where(forced_prior >= 0, gt_ids, UNMATCHED), reduce="amax"
-    )  # [..., P]
-    by_principle1 = forced_gt >= 0
-    gt_index = torch.where(by_principle1, forced_gt, gt_index)  # [..., P]
-    matched = gt_index >= 0
-    principle = torch.where(by_principle1, 1, torch.where(matched, 2, 0))  # [..., P]
-    matched_iou = iou.gather(-2, gt_index.clamp(min=0).unsqueeze(-2)).squeeze(-2)  # [..., P]
-    return gt_index, principle, torch.where(matched, matched_iou, best_iou)
+    forced_gt = torch.full_like(gt_index, UNMATCHED).reshape(-1).scatter_reduce_(
+        0, (rows.image * P + forced_prior)[forced], rows.slot[forced], reduce="amax"
+    ).reshape(B, P)  # [B, P]
+    by_principle1 = forced_gt >= 0  # [B, P]
+    gt_index = torch.where(by_principle1, forced_gt, gt_index)  # [B, P]
+    principle = torch.where(by_principle1, 1, torch.where(gt_index >= 0, 2, 0))  # [B, P]
+    # the IoU of a principle-1 prior with its GT; every other prior keeps its best IoU
+    matched_iou = best_iou.clamp(min=0)  # [B, P]
+    image, prior = by_principle1.nonzero(as_tuple=True)  # [F] each
+    matched_iou[image, prior] = rows.iou[rows.table[image, forced_gt[image, prior]], prior]
+    return gt_index, principle, matched_iou
 
 
 def _pad(all_boxes: Tensor, all_labels: Tensor, counts: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
@@ -307,12 +503,9 @@ def _match_padded(
     gt_boxes: Tensor, gt_labels: Tensor, gt_valid: Tensor, priors_cxcy: Tensor, threshold: float, unique: bool
 ) -> Match:
     """:func:`match_priors_batch` on already padded, validated tensors."""
-    # Speed: the IoU of the real GT boxes only; the padding slots, often half the batch's,
-    # keep IoU 0, which no principle ever reads (both mask them out)
-    real_iou = gt_prior_iou(gt_boxes[gt_valid], priors_cxcy)  # [sum G_b, P]
-    iou = real_iou.new_zeros(*gt_valid.shape, real_iou.shape[-1])  # [B, G_max, P]
-    iou[gt_valid] = real_iou
-    gt_index, principle, matched_iou = assign(iou, threshold, unique, gt_valid)  # [B, P] each
+    # Speed: the IoU of the real GT boxes only, as rows [sum G_b, P]; no padded [B, G_max, P]
+    real_iou = _iou_of_boxes_with_area(gt_boxes[gt_valid], cxcywh_to_xyxy(priors_cxcy))  # [sum G_b, P]
+    gt_index, principle, matched_iou = _assign_rows(_Rows.from_real(real_iou, gt_valid), threshold, unique)  # [B, P] each
     labels = gt_labels.gather(1, gt_index.clamp(min=0))  # [B, P]
     labels = torch.where(gt_index >= 0, labels, BACKGROUND)
     return Match(labels=labels, gt_index=gt_index, iou=matched_iou, principle=principle)
@@ -351,8 +544,9 @@ def match_priors_batch(
                 [0, 0]])
     """
     threshold = check_threshold(threshold)
+    check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
+    all_boxes, all_labels, counts = check_gt_lists(boxes, labels, device=priors_cxcy.device)  # devices first
     priors_cxcy = check_priors(priors_cxcy)
-    all_boxes, all_labels, counts = check_gt_lists(boxes, labels, device=priors_cxcy.device)
     return _match_padded(*_pad(all_boxes, all_labels, counts), priors_cxcy, threshold, unique)
 
 
@@ -381,10 +575,14 @@ def match_priors(
         (tensor([7, 0, 7]), tensor([ 0, -1,  0]), tensor([1, 0, 2]))
     """
     threshold = check_threshold(threshold)
+    check_empty_image("boxes", boxes, "labels", labels)
+    check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
+    check_tensor("boxes", boxes, ndim=2, last_dim=4, floating=True, expected="of shape [G, 4] (x1, y1, x2, y2)")
+    check_tensor("labels", labels, ndim=1, integer=True, expected=f"of shape [G] = [{boxes.shape[0]}]")
+    check_same_device(boxes=boxes, labels=labels, priors_cxcy=priors_cxcy)  # devices before any value
     priors_cxcy = check_priors(priors_cxcy)
     boxes = check_gt_boxes("boxes", boxes)
     labels = check_gt_labels("labels", labels, boxes.shape[0])
-    check_same_device(boxes=boxes, labels=labels, priors_cxcy=priors_cxcy)
     # padded like a batch of one image, so that G = 0 gets a (masked) slot like in match_priors_batch
     match = _match_padded(*_pad(boxes, labels.long(), [boxes.shape[0]]), priors_cxcy, threshold, unique)
     return Match(*(field.squeeze(0) for field in match))

@@ -5,10 +5,12 @@ Written from the definitions, one image, one GT and one prior at a time, in Pyth
 operations in the same order as :func:`ssd_course.boxes.box_iou`, so on float64 inputs the
 two agree bit for bit and even exact ties are broken the same way.
 
-Tie rules, the ones the package documents: a prior's best GT is the first (lowest index)
-of equal maxima; a GT's best prior is the first of equal maxima; the greedy principle 1
-takes the first highest pair in row-major ``(g, p)`` order; hard negatives of equal loss
-are kept by lower prior index.
+Tie rules, the ones the package documents: IoUs within ``TIE_TOLERANCE`` of the largest
+are ties, won by the lowest index. A prior's best GT is the lowest GT index within the
+tolerance of its largest IoU; a GT's best prior likewise; the greedy principle 1 serves the
+lowest-index GT whose best free IoU is within the tolerance of the largest, and gives it its
+best free prior; an IoU reaches the threshold when it is >= threshold - TIE_TOLERANCE. Hard
+negatives of equal loss are kept by lower prior index.
 """
 
 from __future__ import annotations
@@ -22,6 +24,22 @@ from torch import Tensor
 
 BACKGROUND = 0
 UNMATCHED = -1
+TIE_TOLERANCE = 2.0**-18  # written again here, not imported: tests check it equals the package's
+
+
+def first_best(values: list[float]) -> int:
+    """The lowest index whose value is within ``TIE_TOLERANCE`` of the largest (``UNMATCHED`` if empty).
+
+    >>> first_best([0.2, 0.5, 0.5000001, 0.1])
+    1
+    """
+    if not values:
+        return UNMATCHED
+    largest = max(values)
+    for i, value in enumerate(values):
+        if value >= largest - TIE_TOLERANCE:
+            return i
+    raise AssertionError("unreachable: the largest value is within the tolerance of itself")
 
 
 def scalar_iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -71,26 +89,18 @@ def principle1_loop(iou: list[list[float]], unique: bool) -> list[int]:
     P = len(iou[0]) if G else 0
     forced = [UNMATCHED] * G
     if not unique:
-        for g in range(G):
-            best_p, best = UNMATCHED, -math.inf
-            for p in range(P):
-                if iou[g][p] > best:  # strict: the first of equal maxima stays
-                    best_p, best = p, iou[g][p]
-            forced[g] = best_p
-        return forced
+        return [first_best(iou[g]) for g in range(G)]
     gt_free = [True] * G
     prior_free = [True] * P
     for _ in range(min(G, P)):
-        best_g, best_p, best = UNMATCHED, UNMATCHED, -math.inf
-        for g in range(G):
-            if not gt_free[g]:
-                continue
-            for p in range(P):
-                if prior_free[p] and iou[g][p] > best:
-                    best_g, best_p, best = g, p, iou[g][p]
-        forced[best_g] = best_p
-        gt_free[best_g] = False
-        prior_free[best_p] = False
+        free_priors = [p for p in range(P) if prior_free[p]]
+        free_gts = [g for g in range(G) if gt_free[g]]
+        best_of_gt = [max(iou[g][p] for p in free_priors) for g in free_gts]
+        g = free_gts[first_best(best_of_gt)]
+        p = free_priors[first_best([iou[g][p] for p in free_priors])]
+        forced[g] = p
+        gt_free[g] = False
+        prior_free[p] = False
     return forced
 
 
@@ -116,8 +126,8 @@ def match_loop(
         unique (bool): greedy distinct priors for principle 1, or each GT's own argmax.
 
     Returns:
-        LoopMatch: int64 ``labels``, ``gt_index`` and ``principle``, and the float64 ``iou``
-        with the matched GT (with the best GT when unmatched, 0 without GT), each ``[P]``.
+        LoopMatch: int64 ``labels``, ``gt_index`` and ``principle``, and the float64 ``iou``:
+        with its GT for a principle-1 prior, else the prior's largest IoU (0 without GT), each ``[P]``.
     """
     iou = iou_table(boxes, priors_cxcy)
     label_list = labels.detach().cpu().tolist()
@@ -128,13 +138,11 @@ def match_loop(
 
     # principle 2: every prior takes its best GT if their IoU reaches the threshold
     for p in range(P):
-        best_g, best = UNMATCHED, -math.inf
-        for g in range(G):
-            if iou[g][p] > best:
-                best_g, best = g, iou[g][p]
+        column = [iou[g][p] for g in range(G)]
+        best_g = first_best(column)
         if best_g != UNMATCHED:
-            matched_iou[p] = best
-            if best >= threshold:
+            matched_iou[p] = max(column)  # the largest IoU (that of best_g, or one tied with it)
+            if max(column) >= threshold - TIE_TOLERANCE:
                 gt_index[p] = best_g
                 principle[p] = 2
 

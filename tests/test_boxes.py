@@ -222,3 +222,16 @@ def test_single_argument_errors_name_the_argument(function):
 def test_iou_on_different_devices_raises():
     with pytest.raises(ValueError, match=r"same device; got boxes1 on cpu, boxes2 on cuda:0"):
         box_iou(torch.zeros(2, 4), torch.zeros(2, 4, device="cuda"))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_plain_box_intersection_equals_box_intersection(dtype, device):
+    from ssd_course.boxes import plain_box_intersection
+
+    generator = torch.Generator().manual_seed(77)
+    for n, m in [(0, 5), (5, 0), (1, 1), (7, 30)]:
+        boxes1 = random_boxes(n, generator, dtype=dtype, device=device)
+        boxes2 = random_boxes(m, generator, dtype=dtype, device=device)
+        boxes2[::3] = boxes1[:1].expand_as(boxes2[::3]) if n else boxes2[::3]  # equal boxes: ties
+        assert torch.equal(plain_box_intersection(boxes1, boxes2), box_intersection(boxes1, boxes2))

@@ -492,3 +492,93 @@ def test_cuda_module_moves_its_priors():
     total = criterion(locs.cuda(), scores.cuda(), [b.cuda() for b in boxes], [lb.cuda() for lb in labels])
     assert total.device.type == "cuda"
     assert_close(total.cpu(), MultiBoxLoss(tiny_detector_priors())(locs, scores, boxes, labels))
+
+
+# --- the lesson code (plain_*) equals the batched code ------------------------------------------
+
+
+def test_plain_hard_negative_mask_equals_the_batched_one():
+    from ssd_course.loss import plain_hard_negative_mask
+
+    generator = torch.Generator().manual_seed(900)
+    for trial in range(200):
+        P = int(torch.randint(1, 40, (1,), generator=generator))
+        # coarse losses: many exact ties, which both must break by the lower prior index
+        conf = torch.randint(0, 5, (P,), generator=generator).double() / 4 if trial % 2 else torch.rand(P, generator=generator)
+        positive = torch.rand(P, generator=generator) < [0.0, 0.1, 0.5, 1.0][trial % 4]
+        ratio = [0, 1, 3, 2.5, math.inf][trial % 5]
+        expected = hard_negative_mask(conf[None], positive[None], ratio)[0]
+        assert torch.equal(plain_hard_negative_mask(conf, positive, ratio), expected), (conf, positive, ratio)
+
+
+@pytest.mark.parametrize("counts", [[2, 0, 5, 1], [0, 0], [3, 3, 3]])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_plain_multibox_loss_equals_the_batched_one_with_its_gradients(counts, dtype):
+    from ssd_course.loss import plain_multibox_loss
+
+    priors = tiny_detector_priors(dtype)
+    locs, scores, boxes, labels = random_batch(950 + len(counts), counts, 6, priors, dtype)
+    # ties: a GT box centred on a cell border (two mirror priors tie) and two images alike
+    if counts[0]:
+        boxes[0][0] = torch.tensor([4 / 7 - 0.1, 0.35, 4 / 7 + 0.1, 0.65], dtype=dtype)
+    scores[:, ::5] = 0.0  # equal logits: many equal confidence losses for the mining
+    results = []
+    for function in (plain_multibox_loss, multibox_loss):
+        predicted_locs, predicted_scores = locs.clone().requires_grad_(), scores.clone().requires_grad_()
+        for ratio in (3, 1):
+            parts = function(predicted_locs, predicted_scores, boxes, labels, priors, neg_pos_ratio=ratio, alpha=0.7)
+            parts.total.backward()
+            results.append((parts, predicted_locs.grad.clone(), predicted_scores.grad.clone()))
+    for (plain, *plain_grads), (fast, *fast_grads) in zip(results[:2], results[2:]):
+        assert int(plain.num_positives) == int(fast.num_positives)
+        for name in ("total", "loc", "conf"):
+            assert_close(getattr(plain, name), getattr(fast, name))
+        for plain_grad, fast_grad in zip(plain_grads, fast_grads):
+            assert_close(plain_grad, fast_grad)
+
+
+# --- non-finite predictions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("name", ["predicted_locs", "predicted_scores"])
+def test_non_finite_predictions_name_the_tensor_image_and_prior(bad, name):
+    locs, scores, boxes, labels = random_batch(990, [1, 2, 1], 5, TINY_PRIORS_64)
+    inputs = {"predicted_locs": locs, "predicted_scores": scores}
+    inputs[name][2, 300, 1] = bad
+    inputs[name][2, 301, 0] = bad  # a later one is not the one named
+    message = rf"{name} must be finite; got {bad!r} in image 2, prior 300, column 1 \(the first non-finite value: " \
+              rf"{name}\[2, 300\]\).*check_finite=False"
+    with pytest.raises(ValueError, match=message):
+        multibox_loss(locs, scores, boxes, labels, TINY_PRIORS_64)
+    with pytest.raises(ValueError, match=message):
+        MultiBoxLoss(TINY_PRIORS_64)(locs, scores, boxes, labels)
+    # unchecked, the loss is computed; a NaN score of a kept prior (every negative is kept) makes it NaN
+    unchecked = multibox_loss(locs, scores, boxes, labels, TINY_PRIORS_64, check_finite=False, neg_pos_ratio=math.inf)
+    module = MultiBoxLoss(TINY_PRIORS_64, check_finite=False, neg_pos_ratio=math.inf)(locs, scores, boxes, labels)
+    if name == "predicted_scores" and math.isnan(bad):
+        assert unchecked.total.isnan() and module.isnan()
+
+
+def test_huge_finite_predictions_pass_the_finite_check():
+    from ssd_course._validate import check_finite_predictions
+
+    huge = torch.full((2, 3, 4), 1e308, dtype=torch.float64)  # their sum overflows to inf, yet each is finite
+    assert not torch.isfinite(huge.sum())
+    check_finite_predictions(predicted_scores=huge)  # no error
+    huge[1, 2, 3] = math.inf
+    with pytest.raises(ValueError, match=r"predicted_scores must be finite; got inf in image 1, prior 2, column 3"):
+        check_finite_predictions(predicted_scores=huge)
+
+
+# --- targets get no gradient -------------------------------------------------------------------
+
+
+def test_boxes_and_priors_requiring_grad_receive_no_gradient():
+    locs, scores, boxes, labels = random_batch(992, [2, 1], 5, TINY_PRIORS_64)
+    boxes = [b.clone().requires_grad_() for b in boxes]
+    priors = TINY_PRIORS_64.clone().requires_grad_()
+    predicted_locs = locs.requires_grad_()
+    multibox_loss(predicted_locs, scores, boxes, labels, priors).total.backward()
+    assert predicted_locs.grad is not None
+    assert all(b.grad is None for b in boxes) and priors.grad is None

@@ -377,7 +377,9 @@ def test_property_priors_above_threshold_are_positive_and_iou_is_the_matched_one
     # positives carry their GT's label and IoU, negatives the background and their best IoU
     if boxes.shape[0]:
         assert_close(match.labels[positive], labels_for(boxes)[match.gt_index[positive]], rtol=0, atol=0)
-        assert_close(match.iou[positive], iou[match.gt_index[positive], positive.nonzero().squeeze(1)])
+        # principle 2 reports the largest IoU, that of the GT or of one tied with it (within 2**-18)
+        assert_close(match.iou[positive], iou[match.gt_index[positive], positive.nonzero().squeeze(1)],
+                     rtol=0, atol=2.0**-18)
     assert bool((match.labels[~positive] == BACKGROUND).all())
     assert_close(match.iou[~positive], best[~positive])
     assert bool(((match.principle == 0) == ~positive).all())
@@ -438,3 +440,194 @@ def test_principles_accept_empty_iou_matrices(shape):
     gt_index, principle, matched_iou = assign(iou, 0.5)
     assert gt_index.shape == principle.shape == matched_iou.shape == (*shape[:-2], P)
     assert (gt_index == UNMATCHED).all() and (principle == 0).all()
+
+
+# --- ties: the lowest index wins, whatever the dtype or device ------------------------------
+
+
+def test_tie_tolerance_is_the_documented_constant_and_the_loop_uses_it():
+    from ssd_course import matching
+    from tests import reference_loss
+
+    assert matching.TIE_TOLERANCE == 2.0**-18 == reference_loss.TIE_TOLERANCE
+    assert "TIE_TOLERANCE" in matching.__doc__ and "lowest index" in matching.__doc__
+
+
+def test_first_argmax_breaks_ties_within_the_tolerance_by_the_lowest_index():
+    from ssd_course.matching import TIE_TOLERANCE, first_argmax
+
+    values = torch.tensor([[0.2, 0.5, 0.5 + 1e-7, 0.1],  # within 2**-18 (3.8e-6): a tie, index 1
+                           [0.2, 0.5, 0.5 + 1e-5, 0.1],  # 1e-5 apart: not a tie, index 2
+                           [0.7, 0.7, 0.7, 0.7]], dtype=torch.float64)
+    assert first_argmax(values, dim=1).tolist() == [1, 2, 0]
+    assert first_argmax(values.T, dim=0).tolist() == [1, 2, 0]
+    assert 1e-7 < TIE_TOLERANCE < 1e-5
+
+
+def test_iou_matrix_ties_go_to_the_lowest_index():
+    iou = torch.tensor([[0.5, 0.5 + 1e-7, 0.1],
+                        [0.5 + 2e-7, 0.5, 0.2]], dtype=torch.float64)  # [G=2, P=3]: every 0.5 ties
+    # principle 1: both GTs' best IoU ties, GT 0 is served first and takes prior 0 (lowest);
+    # GT 1's best free prior is then prior 1
+    assert principle1(iou, unique=True).tolist() == [0, 1]
+    assert principle1(iou, unique=False).tolist() == [0, 0]
+    # principle 2: priors 0 and 1 tie between the GTs: GT 0; IoU 0.5 - 1e-7 reaches 0.5
+    gt_index, _ = principle2(iou, 0.5)
+    assert gt_index.tolist() == [0, 0, UNMATCHED]
+    below = torch.tensor([[0.5 - 1e-7, 0.5 - 1e-5]], dtype=torch.float64)
+    assert principle2(below, 0.5)[0].tolist() == [0, UNMATCHED]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_gt_covering_two_equal_priors_takes_the_lower_index(dtype, device):
+    # the whole image (0, 0, 1, 1) covers the left and the right half equally: IoU 0.5 / 1 each
+    for order in ([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0]], [[0.75, 0.5, 0.5, 1.0], [0.25, 0.5, 0.5, 1.0]]):
+        priors = torch.tensor(order, dtype=dtype, device=device)
+        box = torch.tensor([[0.0, 0.0, 1.0, 1.0]], dtype=dtype, device=device)
+        for threshold in (0.5, 0.7):
+            match = match_priors(box, torch.tensor([3], device=device), priors, threshold)
+            # prior 0 by principle 1 (lowest index); prior 1 by principle 2 only when 0.5 >= threshold
+            expected = [1, 2] if threshold == 0.5 else [1, 0]
+            assert match.principle.tolist() == expected
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_two_gts_tied_on_one_prior_the_lower_gt_is_served_first(dtype, device):
+    # priors: the whole image, and a small box in the top-left corner (0, 0, 0.1, 0.1)
+    priors = torch.tensor([[0.5, 0.5, 1.0, 1.0], [0.05, 0.05, 0.1, 0.1]], dtype=dtype, device=device)
+    left, right = [0.0, 0.0, 0.5, 1.0], [0.5, 0.0, 1.0, 1.0]  # IoU 0.5 each with the whole image
+    for gts in ([left, right], [right, left]):
+        boxes = torch.tensor(gts, dtype=dtype, device=device)
+        match = match_priors(boxes, torch.tensor([1, 2], device=device), priors, 0.5)
+        # GT 0, whichever half it is, is served first and takes the whole image; GT 1 then gets
+        # the only prior left by principle 1 (whatever its IoU, 0.02 or 0)
+        assert match.gt_index.tolist() == [0, 1]
+        assert match.principle.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mirror_symmetric_gt_takes_the_lower_of_two_mirror_priors(dtype):
+    priors = tiny_detector_priors(dtype)
+    # centred on x = 4/7, the border of the cell columns 3 and 4: the two same-shaped priors of
+    # those cells in row 3 overlap it equally (mathematically); rounding makes them differ
+    boxes = torch.tensor([[4 / 7 - 0.1, 0.35, 4 / 7 + 0.1, 0.65]], dtype=torch.float64).to(dtype)
+    iou = gt_prior_iou(boxes, priors)[0]  # [441]
+    shape = int(iou[(3 * 7 + 3) * 9:(3 * 7 + 4) * 9].argmax())  # the best shape in cell (row 3, column 3)
+    left, right = (3 * 7 + 3) * 9 + shape, (3 * 7 + 4) * 9 + shape  # it and its mirror in cell (3, 4)
+    assert abs(iou[left] - iou[right]) < 1e-6 and iou[left] >= iou.max() - 1e-6
+    match = match_priors(boxes, torch.tensor([1]), priors, 0.9)
+    assert match.principle[left] == 1 and match.principle[right] == 0
+
+
+def tie_prone_images(generator: torch.Generator, num_images: int, grid: int) -> list[torch.Tensor]:
+    """Float64 GT boxes, 4 per image, built to tie: a box centred in the image, a box and its
+    mirror image (x -> 1 - x), a box centred on a border between two cells of a ``grid`` x
+    ``grid`` prior map, and a random box."""
+    images = []
+    for _ in range(num_images):
+        u = torch.rand(8, generator=generator, dtype=torch.float64)
+        w, h = 0.05 + 0.9 * u[0], 0.05 + 0.9 * u[1]
+        centred = [0.5 - w / 2, 0.5 - h / 2, 0.5 + w / 2, 0.5 + h / 2]
+        x1, x2 = sorted((0.45 * u[2], 0.45 * u[2] + 0.05 + 0.5 * u[3]))
+        y1, y2 = 0.9 * u[4], 0.9 * u[4] + 0.1 * (1 + u[5])
+        mirrored = [[x1, y1, x2, y2], [1 - x2, y1, 1 - x1, y2]]
+        border = int(1 + (grid - 1) * u[6]) / grid
+        half = min(0.05 + 0.3 * u[7], border, 1 - border)
+        on_border = [border - half, 0.3, border + half, 0.6]
+        random_box = random_boxes(1, generator, dtype=torch.float64)[0].tolist()
+        boxes = torch.tensor([centred, *mirrored, on_border, random_box], dtype=torch.float64)
+        images.append(boxes.clamp(0, 1)[torch.randperm(5, generator=generator)[:4]])
+    return images
+
+
+@pytest.mark.parametrize(("priors_name", "grid"), [("tiny", 7), ("ssd300", 38)])
+@pytest.mark.parametrize("unique", [True, False])
+def test_float32_and_float64_match_alike_on_tie_prone_boxes(priors_name, grid, unique, monkeypatch):
+    from ssd_course import matching
+
+    generator = torch.Generator().manual_seed(5000 + grid)
+    images = tie_prone_images(generator, 400, grid)  # 1,600 boxes
+    assert sum(len(b) for b in images) >= 1600
+    labels = [torch.arange(1, len(b) + 1) for b in images]
+    make = tiny_detector_priors if priors_name == "tiny" else ssd300_priors
+    results = {}
+    for tolerance in (matching.TIE_TOLERANCE, 0.0):
+        monkeypatch.setattr(matching, "TIE_TOLERANCE", tolerance)
+        results[tolerance] = [
+            match_priors_batch([b.to(dtype) for b in images], labels, make(dtype=dtype), 0.5, unique)
+            for dtype in (torch.float32, torch.float64)
+        ]
+    float32, float64 = results[2.0**-18]
+    for name in ("labels", "gt_index", "principle"):
+        assert torch.equal(getattr(float32, name), getattr(float64, name)), name
+    # the boxes do tie: with a strict comparison (tolerance 0) rounding decides, and the two differ
+    strict32, strict64 = results[0.0]
+    assert not torch.equal(strict32.gt_index, strict64.gt_index)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tie_prone_boxes_match_the_loop_reference(dtype):
+    generator = torch.Generator().manual_seed(5100)
+    images = tie_prone_images(generator, 12, 7)
+    priors = tiny_detector_priors(dtype)
+    labels = [torch.arange(1, len(b) + 1) for b in images]
+    batch = match_priors_batch([b.to(dtype) for b in images], labels, priors, 0.5)
+    for b in range(len(images)):
+        loop = match_loop(images[b], labels[b], priors.double(), 0.5)
+        for name in ("labels", "gt_index", "principle"):
+            assert torch.equal(getattr(batch, name)[b], getattr(loop, name)), (b, name)
+
+
+# --- the lesson code (plain_*) equals the batched code ------------------------------------
+
+
+def tie_heavy_iou(generator: torch.Generator, G: int, P: int) -> torch.Tensor:
+    """IoU-like values on a coarse grid (many exact ties), some nudged by 1e-7 (ties within the tolerance)."""
+    coarse = torch.randint(0, 9, (G, P), generator=generator).double() / 8  # [G, P]
+    nudge = (torch.rand(G, P, generator=generator, dtype=torch.float64) < 0.3) * 1e-7
+    return (coarse + nudge).clamp(max=1)
+
+
+@pytest.mark.parametrize("ties", [True, False])
+def test_plain_matching_equals_the_batched_functions(ties):
+    from ssd_course.matching import plain_assign, plain_principle1, plain_principle2
+
+    generator = torch.Generator().manual_seed(5200 + int(ties))
+    greedy_images = 0
+    for _ in range(150):
+        G, P = int(torch.randint(0, 7, (1,), generator=generator)), int(torch.randint(1, 12, (1,), generator=generator))
+        iou = tie_heavy_iou(generator, G, P) if ties else torch.rand(G, P, generator=generator, dtype=torch.float64)
+        threshold = [0.25, 0.5, 0.75][int(torch.randint(0, 3, (1,), generator=generator))]
+        forced = plain_principle1(iou)
+        assert torch.equal(forced, principle1(iou)), iou
+        greedy_images += int(G > 0 and not torch.equal(forced, iou.argmax(dim=1)))
+        for plain, fast in zip(plain_principle2(iou, threshold), principle2(iou, threshold)):
+            assert torch.equal(plain, fast)
+        for plain, fast in zip(plain_assign(iou, threshold), assign(iou, threshold)):
+            assert torch.equal(plain, fast)
+        # the same image inside a padded batch beside a full one
+        padded = torch.cat((iou, torch.zeros(2, P, dtype=torch.float64)))[None].repeat(2, 1, 1)  # [2, G + 2, P]
+        padded[1] = torch.rand(G + 2, P, generator=generator, dtype=torch.float64)
+        valid = torch.tensor([[True] * G + [False, False], [True] * (G + 2)])
+        for plain, fast in zip(plain_assign(iou, threshold), assign(padded, threshold, gt_valid=valid)):
+            assert torch.equal(plain, fast[0])
+        for plain, fast in zip(plain_assign(padded[1], threshold), assign(padded, threshold, gt_valid=valid)):
+            assert torch.equal(plain, fast[1])
+    assert greedy_images > 10  # the greedy fix-up, not only the argmax, was compared
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_plain_matching_on_real_boxes_empty_image_included(dtype):
+    from ssd_course.matching import plain_assign
+
+    generator = torch.Generator().manual_seed(5300)
+    priors = tiny_detector_priors(dtype)
+    images = tie_prone_images(generator, 6, 7) + [torch.zeros(0, 4, dtype=torch.float64)]
+    labels = [torch.arange(1, len(b) + 1) for b in images]
+    batch = match_priors_batch([b.to(dtype) for b in images], labels, priors, 0.5)
+    for b, boxes in enumerate(images):
+        gt_index, principle, iou = plain_assign(gt_prior_iou(boxes.to(dtype), priors), 0.5)
+        assert torch.equal(gt_index, batch.gt_index[b]) and torch.equal(principle, batch.principle[b])
+        assert torch.equal(iou, batch.iou[b])

@@ -364,3 +364,78 @@ def test_ground_truth_on_another_device():
     with pytest.raises(ValueError, match=r"same device; got predicted_locs on cuda:0, predicted_scores on cuda:0, "
                                          r"priors_cxcy on cpu"):
         multibox_loss(locs, scores, [b.cuda() for b in boxes], [lb.cuda() for lb in labels], tiny_detector_priors())
+
+
+# --- one rule for numeric parameters: Python numbers or 0-dim tensors, never bools --------------
+
+NUMERIC = {"threshold": 0.5, "neg_pos_ratio": 3, "alpha": 1.0}
+
+
+@pytest.mark.parametrize("name", [*NUMERIC, "variances"])
+@pytest.mark.parametrize("entry", [call_loss, call_module])
+def test_bools_are_rejected_for_every_numeric_parameter(name, entry):
+    value = (True, 0.2) if name == "variances" else True
+    rule = r"a Python number or a 0-dim tensor, not a bool"
+    message = rf"variances must be .*; got \(True, 0\.2\) \(each {rule}\)" if name == "variances" else \
+        rf"{name} must be .*\({rule}\); got True"
+    with pytest.raises(ValueError, match=message):
+        entry(*gt_lists(), **{name: value})
+
+
+def test_bools_are_rejected_by_matching_and_smooth_l1():
+    from ssd_course.loss import smooth_l1
+
+    with pytest.raises(ValueError, match=r"threshold must be .*not a bool\); got True"):
+        call_match_batch(*gt_lists(), threshold=True)
+    with pytest.raises(ValueError, match=r"beta must be .*not a bool\); got False"):
+        smooth_l1(torch.zeros(3), beta=False)
+
+
+@pytest.mark.parametrize("entry", [call_loss, call_module])
+def test_zero_dim_tensors_are_accepted_for_every_numeric_parameter(entry):
+    plain = entry(*gt_lists(), **NUMERIC, variances=(0.1, 0.2))
+    as_tensors = {name: torch.tensor(value) for name, value in NUMERIC.items()}
+    tensors = entry(*gt_lists(), **as_tensors, variances=(torch.tensor(0.1), torch.tensor(0.2)))
+    assert torch.equal(plain, tensors)
+    with pytest.raises(ValueError, match=r"alpha must be .*got a torch\.float32 tensor of shape \[2\]"):
+        entry(*gt_lists(), alpha=torch.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"neg_pos_ratio must be .*not a bool\); got a torch\.bool tensor of shape \[\] \(True\)"):
+        entry(*gt_lists(), neg_pos_ratio=torch.tensor(True))
+
+
+# --- devices are checked before any value ---------------------------------------------------------
+
+
+def test_priors_on_another_device_name_both_devices_before_any_value_check():
+    boxes, labels = gt_lists()
+    locs, scores = predictions()
+    meta_priors = tiny_detector_priors().to("meta")  # no values at all: a value check would fail obscurely
+    expected = r"same device; got predicted_locs on cpu, predicted_scores on cpu, priors_cxcy on meta"
+    with pytest.raises(ValueError, match=expected):
+        multibox_loss(locs, scores, boxes, labels, meta_priors)
+    criterion = MultiBoxLoss(tiny_detector_priors()).to("meta")
+    with pytest.raises(ValueError, match=expected):
+        criterion(locs, scores, boxes, labels)
+    with pytest.raises(ValueError, match=r"boxes\[0\] and labels\[0\] must be on meta like the other inputs; got boxes\[0\] on cpu"):
+        match_priors_batch(boxes, labels, meta_priors)
+    with pytest.raises(ValueError, match=r"same device; got boxes on cpu, labels on cpu, priors_cxcy on meta"):
+        match_priors(boxes[0], labels[0], meta_priors)
+
+
+# --- an image without objects ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", BATCH_ENTRIES)
+def test_one_dim_empty_boxes_say_how_to_write_an_image_without_objects(entry):
+    boxes, labels = gt_lists()
+    boxes[0], labels[0] = torch.tensor([]), torch.zeros(0, dtype=torch.long)
+    hint = r"an image without objects is torch\.zeros\(0, 4\), with labels torch\.zeros\(0, dtype=torch\.long\)"
+    with pytest.raises(ValueError, match=rf"boxes\[0\] must be \[G, 4\] boxes; got an empty torch\.float32 tensor of shape \[0\]: {hint}"):
+        entry(boxes, labels)
+    boxes[0], labels[0] = torch.zeros(0, 4), torch.tensor([])
+    with pytest.raises(ValueError, match=rf"labels\[0\] must be \[G\] integer labels; got an empty torch\.float32 .*{hint}"):
+        entry(boxes, labels)
+    with pytest.raises(ValueError, match=rf"boxes must be \[G, 4\] boxes; got an empty .*{hint}"):
+        match_priors(torch.tensor([]), torch.zeros(0, dtype=torch.long), tiny_detector_priors())
+    boxes[0], labels[0] = torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)
+    entry(boxes, labels)  # the right way passes
