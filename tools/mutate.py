@@ -360,6 +360,9 @@ def _child(module: str, tree: ast.Module | None, files: list[str], timeout: floa
     if tree is not None:
         path = module_path(module, place.root, place.package)
         sys.meta_path.insert(0, _MutantFinder(f"{place.package}.{module}", path, compile(tree, str(path), "exec")))
+        # imported now, before pytest puts its assertion-rewriting importer first: pytest then
+        # finds the mutant in sys.modules (a module that fails to import is a killed mutant)
+        importlib.import_module(f"{place.package}.{module}")
     import pytest
 
     code = pytest.main([*files, "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"])
