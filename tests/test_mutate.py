@@ -107,11 +107,19 @@ def test_a_mutant_changes_only_its_own_node(mutate):
 
 def test_the_sample_tests_kill_some_mutants_and_miss_one(mutate, sample: Path):
     place = mutate.Place(root=sample, package="sample_pkg")
-    assert mutate.baseline("sample", ["test_sample.py"], timeout=60, quiet=True, place=place) is not None
+    seconds, coverage = mutate.baseline("sample", ["test_sample.py"], timeout=60, quiet=True, place=place,
+                                        trace=True)
+    # the lines each test runs; the def lines run at import
+    assert set(coverage["test_sample.py::test_below"]) == {4, 6, 7, 8}  # 4: the call
+    assert set(coverage["test_sample.py::test_count_positive"]) == {11, 12, 13, 14, 15, 16}
+    assert {4, 11} <= set(coverage[""])
     mutants = mutate.find_mutants("sample", SAMPLE)
     equivalent = by_change(mutants)[15, "`1` -> `0`"]  # not equivalent: listed to see it reported as killed
     results = mutate.run_mutants(mutants, ["test_sample.py"], timeout=60, jobs=2,
-                                 equivalents={equivalent.key: "a reason"}, place=place)
+                                 equivalents={equivalent.key: "a reason"}, place=place, coverage=coverage)
+    assert mutate.tests_of(equivalent, coverage, ["test_sample.py"]) == ["test_sample.py::test_count_positive"]
+    default = by_change(mutants)[4, "`0.0` -> `1.0`"]  # evaluated at import: every test
+    assert mutate.tests_of(default, coverage, ["test_sample.py"]) == ["test_sample.py"]
     status = {(r.mutant.line, r.mutant.what): r.status for r in results}
     assert status.pop((14, "`>` -> `>=`")) == "survived"
     assert status.pop((15, "`1` -> `0`")) == "equivalent, but killed"

@@ -33,7 +33,10 @@ forks one child per mutant; the child installs an import hook that compiles the 
 of the module instead of its file, and runs pytest ``-x -q -p no:cacheprovider`` on the
 module's test files (see ``TESTS``) with hypothesis derandomised. A child that runs past
 ``--timeout`` is stopped and the mutant counted killed. The unmutated module must pass the same
-tests first. Linux and macOS (it needs ``os.fork``).
+tests first; that run is traced, and each mutant then runs only the tests that ran its
+statement (all of them for a statement run at import; none, and it survives, for a statement
+no test runs). ``--all-tests`` runs every test file on every mutant instead. Linux and macOS
+(it needs ``os.fork``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import copy
 import importlib.abc
 import importlib.metadata
 import importlib.util
+import json
 import os
 import signal
 import sys
@@ -61,8 +65,8 @@ TESTS = {
     "boxes": ["tests/test_boxes.py", "tests/test_validation.py"],
     "priors": ["tests/test_priors.py", "tests/test_validation.py"],
     "matching": ["tests/test_matching.py", "tests/test_validation.py"],
-    "encoding": ["tests/test_encoding.py", "tests/test_validation.py", "tests/test_detection.py"],
-    "loss": ["tests/test_loss.py", "tests/test_defaults.py", "tests/test_validation.py"],
+    "encoding": ["tests/test_encoding.py", "tests/test_bounds.py", "tests/test_validation.py", "tests/test_detection.py"],
+    "loss": ["tests/test_loss.py", "tests/test_defaults.py", "tests/test_bounds.py", "tests/test_validation.py"],
     "detection": ["tests/test_detection.py", "tests/test_detection_exact.py"],
     "checks": ["tests/test_wrong_learners.py", "tests/test_checks.py", "tests/test_fix_checks.py"],
 }
@@ -88,6 +92,8 @@ class Mutant:
         what: the change in words, e.g. ``"`>` -> `>=`"``.
         source: the source line, stripped.
         nth: 1 for the first mutant with this ``(source, what)`` in the module, 2 for the next...
+        lines: the first and last line of the statement that holds the change (of the header of
+            a compound statement): the tests that run any of them are the tests of the mutant.
     """
 
     module: str
@@ -98,6 +104,7 @@ class Mutant:
     what: str
     source: str
     nth: int = 1
+    lines: tuple[int, int] = (0, 0)
 
     @property
     def key(self) -> tuple[str, str, str, int]:
@@ -234,6 +241,19 @@ def find_mutants(module: str, source: str | None = None) -> list[Mutant]:
     docstrings = {id(body[0].value) for n in ast.walk(tree)
                   if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                   for body in [n.body] if body and isinstance(body[0], ast.Expr)}
+    statement: dict[int, tuple[int, int]] = {}  # id(node) -> lines of its innermost statement
+
+    def visit(node: ast.AST, lines_of: tuple[int, int]) -> None:
+        if isinstance(node, ast.stmt):
+            body = getattr(node, "body", None)
+            last = body[0].lineno - 1 if isinstance(body, list) and body and isinstance(body[0], ast.stmt) \
+                else node.end_lineno
+            lines_of = (node.lineno, max(node.lineno, last))
+        statement[id(node)] = lines_of
+        for child in ast.iter_child_nodes(node):
+            visit(child, lines_of)
+
+    visit(tree, (0, 0))
     found = []
     for index, node in enumerate(ast.walk(tree)):
         if id(node) in skipped or id(node) in docstrings:
@@ -242,13 +262,15 @@ def find_mutants(module: str, source: str | None = None) -> list[Mutant]:
             what = _describe(node, kind)
             if what is not None:
                 text = lines[node.lineno - 1].strip()
-                found.append(Mutant(module, index, kind, node.lineno, node.col_offset, what, text))
+                found.append(Mutant(module, index, kind, node.lineno, node.col_offset, what, text,
+                                    lines=statement[id(node)]))
     found.sort(key=lambda m: (m.line, m.col, KINDS.index(m.kind)))
     seen: dict[tuple[str, str], int] = {}
     numbered = []
     for m in found:
         seen[m.source, m.what] = seen.get((m.source, m.what), 0) + 1
-        numbered.append(Mutant(m.module, m.node, m.kind, m.line, m.col, m.what, m.source, seen[m.source, m.what]))
+        numbered.append(Mutant(m.module, m.node, m.kind, m.line, m.col, m.what, m.source, seen[m.source, m.what],
+                               m.lines))
     return numbered
 
 
@@ -343,9 +365,42 @@ class Place:
     package: str = PACKAGE
 
 
+class _LineTracer:
+    """A pytest plugin that records which lines of one file each test runs ("" for outside any test)."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.current = ""
+        self.lines: dict[str, set[int]] = {}
+
+    def _global(self, frame, event, arg):
+        if frame.f_code.co_filename == self.filename:
+            self.lines.setdefault(self.current, set()).add(frame.f_lineno)
+            return self._local
+        return None
+
+    def _local(self, frame, event, arg):
+        if event == "line":
+            self.lines.setdefault(self.current, set()).add(frame.f_lineno)
+        return self._local
+
+    def start(self) -> None:
+        sys.settrace(self._global)
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.current = nodeid
+        self.lines.setdefault(nodeid, set())
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.current = ""
+
+
 def _child(module: str, tree: ast.Module | None, files: list[str], timeout: float, quiet: bool,
-           place: Place) -> None:
-    """In the forked child: install the mutant, run pytest, exit with its status."""
+           place: Place, trace_to: Path | None = None) -> None:
+    """In the forked child: install the mutant, run pytest, exit with its status.
+
+    With ``trace_to``, the lines of the module run by each test are written there (JSON).
+    """
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(max(1, int(timeout)))
     if quiet:
@@ -365,17 +420,25 @@ def _child(module: str, tree: ast.Module | None, files: list[str], timeout: floa
         importlib.import_module(f"{place.package}.{module}")
     import pytest
 
-    code = pytest.main([*files, "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"])
+    plugins = []
+    if trace_to is not None:
+        tracer = _LineTracer(str(module_path(module, place.root, place.package)))
+        plugins.append(tracer)
+        tracer.start()
+    code = pytest.main([*files, "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"], plugins=plugins)
+    if trace_to is not None:
+        sys.settrace(None)
+        trace_to.write_text(json.dumps({k: sorted(v) for k, v in tracer.lines.items()}))
     sys.stdout.flush()
     os._exit(int(code))
 
 
 def _start(module: str, tree: ast.Module | None, files: list[str], timeout: float, quiet: bool = True,
-           place: Place = Place()) -> int:
+           place: Place = Place(), trace_to: Path | None = None) -> int:
     pid = os.fork()
     if pid == 0:
         try:
-            _child(module, tree, files, timeout, quiet, place)
+            _child(module, tree, files, timeout, quiet, place, trace_to)
         finally:
             os._exit(99)
     return pid
@@ -406,11 +469,14 @@ class Result:
 
 
 def run_mutants(mutants: list[Mutant], files: list[str], timeout: float, jobs: int,
-                equivalents: dict, progress=None, place: Place = Place()) -> list[Result]:
+                equivalents: dict, progress=None, place: Place = Place(),
+                coverage: dict[str, list[int]] | None = None) -> list[Result]:
     """Run the tests on every mutant, ``jobs`` at a time; the results in the order of ``mutants``.
 
     ``files`` are the test files (or folders, or doctest modules) given to pytest, relative to
-    ``place.root``.
+    ``place.root``. With ``coverage`` (from :func:`baseline`), a mutant runs only the tests
+    that run its statement in the unmutated module (all of them for a statement run outside any
+    test, at import); a mutant whose statement no test runs survives without running anything.
     """
     sources = {m.module: module_path(m.module, place.root, place.package).read_text(encoding="utf-8")
                for m in mutants}
@@ -420,8 +486,16 @@ def run_mutants(mutants: list[Mutant], files: list[str], timeout: float, jobs: i
     while pending or running:
         while pending and len(running) < jobs:
             i, m = pending.pop(0)
+            selected = files if coverage is None else tests_of(m, coverage, files)
+            if not selected:
+                results[i] = Result(m, "equivalent" if m.key in equivalents else "survived", 0.0)
+                if progress is not None:
+                    progress(len(results), len(mutants), results[i])
+                continue
             tree = mutated_tree(m, sources[m.module])
-            running[_start(m.module, tree, files, timeout, place=place)] = (i, m, time.monotonic())
+            running[_start(m.module, tree, selected, timeout, place=place)] = (i, m, time.monotonic())
+        if not running:
+            continue
         pid, status = os.wait()
         if pid not in running:
             continue
@@ -441,15 +515,30 @@ def run_mutants(mutants: list[Mutant], files: list[str], timeout: float, jobs: i
     return [results[i] for i in range(len(mutants))]
 
 
+def tests_of(mutant: Mutant, coverage: dict[str, list[int]], files: list[str]) -> list[str]:
+    """The tests (pytest node ids, in the order they ran) that run the statement of ``mutant``."""
+    first, last = mutant.lines
+    runs = [nodeid for nodeid, lines in coverage.items() if any(first <= n <= last for n in lines)]
+    if "" in runs:  # run at import or collection: every test may depend on it
+        return files
+    return runs
+
+
 def baseline(module: str, files: list[str], timeout: float = 1800, quiet: bool = False,
-             place: Place = Place()) -> float | None:
-    """Run the tests on the unmutated module; their time in seconds, or None if they fail."""
+             place: Place = Place(), trace: bool = False) -> tuple[float, dict[str, list[int]] | None] | None:
+    """Run the tests on the unmutated module: (seconds, the lines each test runs if ``trace``), or
+    None if they fail."""
+    import tempfile
+
     started = time.monotonic()
-    pid = _start(module, None, files, timeout, quiet=quiet, place=place)
-    _, status = os.waitpid(pid, 0)
-    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-        return None
-    return time.monotonic() - started
+    with tempfile.TemporaryDirectory() as folder:
+        trace_to = Path(folder) / "lines.json" if trace else None
+        pid = _start(module, None, files, timeout, quiet=quiet, place=place, trace_to=trace_to)
+        _, status = os.waitpid(pid, 0)
+        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+            return None
+        coverage = json.loads(trace_to.read_text()) if trace else None
+    return time.monotonic() - started, coverage
 
 
 def score(results: list[Result]) -> tuple[int, int, int, int, float]:
@@ -488,6 +577,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per mutant (default: 3 x the unmutated run + 10)")
     parser.add_argument("--list", action="store_true", help="only list the mutants, run nothing")
+    parser.add_argument("--all-tests", action="store_true",
+                        help="run all the module's tests on every mutant (default: only the tests that run the "
+                             "mutated statement, found by tracing the unmutated run)")
     parser.add_argument("--line", type=int, action="append", help="only the mutants on this line (repeatable)")
     parser.add_argument("--survivors-as-equivalents", action="store_true",
                         help="print the survivors as lines for the list of equivalents (to fill in the reason)")
@@ -513,9 +605,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{module_path(module).relative_to(ROOT)}:{m.line}:{m.col}: {m.what}    {m.source}")
             continue
         files = test_files(module)
-        seconds = baseline(module, files)
-        if seconds is None:
+        found = baseline(module, files, trace=not args.all_tests)
+        if found is None:
             sys.exit(f"mutate: the tests of {module} fail without any mutation ({' '.join(files)}); fix them first")
+        seconds, coverage = found
         timeout = args.timeout or 3 * seconds + 10
         print(f"{module}: {len(mutants)} mutants; tests {' '.join(files)} take {seconds:.1f} s unmutated; "
               f"{args.jobs} at a time, {timeout:.0f} s each at most", flush=True)
@@ -525,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
             if done % 25 == 0 or done == total:
                 print(f"  {done}/{total} ({time.monotonic() - started:.0f} s)", flush=True)
 
-        results = run_mutants(mutants, files, timeout, args.jobs, equivalents, progress)
+        results = run_mutants(mutants, files, timeout, args.jobs, equivalents, progress, coverage=coverage)
         keys = {m.key for m in find_mutants(module)}
         stale = [k for k in equivalents if k[0] == module and k not in keys] if not args.line else []
         text = report(module, results, stale)
