@@ -227,3 +227,36 @@ def test_best_hit_scores_of_an_image_without_detections_are_zero():
 def test_lists_of_different_lengths_are_rejected(function):
     with pytest.raises(ValueError, match="must have one entry per image; got 2 and 1"):
         function([found([], [], []), found([], [], [])], [gt([], [])])
+
+
+def test_detect_keeps_tied_scores_in_prior_order():
+    P = 40
+    priors = torch.tensor([[(i + 0.5) / P, 0.5, 0.4 / P, 0.5] for i in range(P)])  # disjoint
+    scores = torch.tensor([[0.3, 0.7]] * P).log().unsqueeze(0)  # every prior: class 1 with 0.7
+    result = detect(torch.zeros(1, P, 4), scores, priors)[0]
+    torch.testing.assert_close(result.boxes, priors_as_xyxy(priors))  # prior 0 first, prior 39 last
+
+
+def priors_as_xyxy(priors: torch.Tensor) -> torch.Tensor:
+    cx, cy, w, h = priors.unbind(-1)
+    return torch.stack((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), dim=-1)
+
+
+def test_tied_scores_are_ranked_by_index_in_the_ap():
+    # 20 GTs found by detections 0..19, then 20 false positives 20..39, all with score 0.5:
+    # ranked in index order, the 20 hits come first: AP 1 (any false positive ranked among them costs)
+    hits = [[i, 0.0, i + 0.5, 1.0] for i in range(20)]
+    misses = [[i, 5.0, i + 0.5, 6.0] for i in range(20)]
+    detections = [found(hits + misses, [1] * 40, [0.5] * 40)]
+    assert average_precisions(detections, [gt(hits, [1] * 20)]) == {1: 1.0}
+    # the other way round, the 20 misses first: precision k / (20 + k) at recall k / 20, which
+    # grows with k, so the envelope is 20 / 40 everywhere: AP 1/2
+    backwards = [found(misses + hits, [1] * 40, [0.5] * 40)]
+    assert average_precisions(backwards, [gt(hits, [1] * 20)]) == {1: pytest.approx(0.5)}
+
+
+def test_detect_rejects_integer_predictions_by_name():
+    with pytest.raises(ValueError, match="^predicted_locs must be a floating-point tensor"):
+        detect(torch.zeros(1, 2, 4, dtype=torch.long), torch.zeros(1, 2, 3), PRIORS)
+    with pytest.raises(ValueError, match="^predicted_scores must be a floating-point tensor"):
+        detect(torch.zeros(1, 2, 4), torch.zeros(1, 2, 3, dtype=torch.long), PRIORS)
