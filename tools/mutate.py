@@ -581,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run all the module's tests on every mutant (default: only the tests that run the "
                              "mutated statement, found by tracing the unmutated run)")
     parser.add_argument("--line", type=int, action="append", help="only the mutants on this line (repeatable)")
+    parser.add_argument("--lines", metavar="FIRST-LAST", action="append",
+                        help="only the mutants on these lines, e.g. 800-1000 (repeatable)")
     parser.add_argument("--survivors-as-equivalents", action="store_true",
                         help="print the survivors as lines for the list of equivalents (to fill in the reason)")
     args = parser.parse_args(argv)
@@ -598,8 +600,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = []
     for module in modules:
         mutants = find_mutants(module)
-        if args.line:
-            mutants = [m for m in mutants if m.line in args.line]
+        if args.line or args.lines:
+            ranges = [tuple(int(n) for n in r.split("-")) for r in args.lines or []]
+            mutants = [m for m in mutants if m.line in (args.line or [])
+                       or any(first <= m.line <= last for first, last in ranges)]
         if args.list:
             for m in mutants:
                 print(f"{module_path(module).relative_to(ROOT)}:{m.line}:{m.col}: {m.what}    {m.source}")
@@ -615,12 +619,15 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
 
         def progress(done: int, total: int, result: Result) -> None:
+            if result.status == "survived":
+                print(f"  survived: {module_path(module).relative_to(ROOT)}:{result.mutant.line}: {result.mutant.what}"
+                      f"    {result.mutant.source}", flush=True)
             if done % 25 == 0 or done == total:
                 print(f"  {done}/{total} ({time.monotonic() - started:.0f} s)", flush=True)
 
         results = run_mutants(mutants, files, timeout, args.jobs, equivalents, progress, coverage=coverage)
         keys = {m.key for m in find_mutants(module)}
-        stale = [k for k in equivalents if k[0] == module and k not in keys] if not args.line else []
+        stale = [k for k in equivalents if k[0] == module and k not in keys] if not (args.line or args.lines) else []
         text = report(module, results, stale)
         print(text, flush=True)
         if args.survivors_as_equivalents:
