@@ -425,3 +425,113 @@ def test_a_hand_written_wrong_learner_is_rejected(check_name, wrong, hint, capsy
     out = capsys.readouterr().out
     assert out.startswith(f"✗ {check_name.removeprefix('check_')}: "), out
     assert hint in out, out
+
+
+# ---------------------------------------------------------------------------------------------
+# The report of a learner's function that raises
+
+
+def iou_of_no_data(box_a, box_b):
+    import statistics
+
+    return statistics.mean([])  # raises inside the standard library's Python code
+
+
+def test_the_line_shown_is_the_learners_not_the_librarys(capsys):
+    assert checks.check_iou_pair(iou_of_no_data) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "✗ iou_pair: your function raised StatisticsError: mean requires at least one data point"
+    assert lines[1] == "  in iou_of_no_data: return statistics.mean([])  # raises inside the standard library's Python code"
+
+
+def test_a_callable_without_code_shows_the_deepest_line_outside_the_check(capsys):
+    import functools
+
+    assert checks.check_iou_pair(functools.partial(iou_of_no_data)) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("  in mean: ")  # the standard library's line, the only one known
+
+
+def test_a_builtin_that_raises_has_no_line_to_show(capsys):
+    assert checks.check_iou_pair(max) is False  # max(box_a, box_b) compares two tensors of 4
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("✗ iou_pair: your function raised RuntimeError: Boolean value of Tensor with more than one "
+                        "value is ambiguous")
+    assert lines[1] == "  Case 1 of 14 (two boxes overlapping by a quarter of each):"
+
+
+@pytest.mark.parametrize(("length", "shown"), [(200, "x" * 200), (201, "x" * 200 + " ...")])
+def test_a_long_error_message_is_cut_after_200_characters(length, shown, capsys):
+    def long_error(box_a, box_b):
+        raise ValueError("x" * length + "\nsecond line")
+
+    assert checks.check_iou_pair(long_error) is False
+    assert capsys.readouterr().out.splitlines()[0] == f"✗ iou_pair: your function raised ValueError: {shown}"
+
+
+def test_a_matrix_input_is_shown_one_row_a_line(capsys):
+    assert checks.check_principle1_loop(right.principle1_overwrite) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:6] == [
+        "  Case 3 (two GTs share their best prior):",
+        "    iou =",
+        "      [[0.9000, 0.5000, 0.0100],",
+        "       [0.8000, 0.7000, 0.0200]]",
+        "    expected: [0, 1]",
+    ]
+
+
+def test_a_value_of_several_lines_is_indented_under_its_label(capsys):
+    checks._print_value("expected:", "[[1, 2],\n [3, 4]]")
+    checks._print_value("got:     ", "[1, 2]")
+    assert capsys.readouterr().out.splitlines() == ["    expected:", "      [[1, 2],", "       [3, 4]]",
+                                                    "    got:      [1, 2]"]
+
+
+def test_the_other_failing_cases_are_listed_up_to_five_then_counted(capsys):
+    assert checks.check_cxcywh_to_xyxy(off_by(right.cxcywh_to_xyxy)) is False  # every case fails
+    out = capsys.readouterr().out
+    also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
+    assert also.startswith("  Also failing: cases 2 (")
+    assert also.count(" (") == 5 and also.endswith(" and 6 more")  # 12 fail: the first, 5 listed, 6 more
+
+
+def test_six_failing_cases_are_all_named_without_a_count(capsys):
+    calls = iter(range(100))
+
+    def wrong_on_the_first_six(box_a, box_b):
+        return right.iou_pair(box_a, box_b) + (0.5 if next(calls) < 6 else 0.0)
+
+    assert checks.check_iou_pair(wrong_on_the_first_six) is False
+    out = capsys.readouterr().out
+    assert "✗ iou_pair: 6 of 14 cases fail" in out
+    also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
+    assert also.startswith("  Also failing: cases 2 (") and also.count(" (") == 5 and " more" not in also
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases of the matching checks are what they say
+
+
+@pytest.mark.parametrize("check_name", ["check_principle1_loop", "check_principle2", "check_assign"])
+def test_the_iou_cases_are_iou_matrices_with_3_decimals(check_name):
+    for case in spec_of(check_name).cases:
+        iou = case.args[0]
+        assert iou.dtype == torch.float64 and iou.dim() == 2
+        assert bool(((iou >= 0) & (iou <= 1)).all()), case.title
+        torch.testing.assert_close(iou * 1000, (iou * 1000).round(), rtol=0, atol=1e-9)
+        if case.title.startswith("random"):
+            assert iou.unique().numel() == iou.numel(), case.title  # no ties
+            assert iou.shape[0] <= iou.shape[1]  # at least as many priors as GTs
+        if case.title.endswith("every GT's best prior is the same"):
+            assert iou.argmax(dim=1).unique().numel() == 1, case.title
+
+
+@pytest.mark.parametrize("check_name", ["check_principle1_loop", "check_assign"])
+def test_every_other_random_iou_case_makes_the_gts_share_their_best_prior(check_name):
+    titles = [case.title for case in spec_of(check_name).cases if case.title.startswith("random")]
+    assert titles == [f"random IoU {k + 1}" + (", every GT's best prior is the same" if k % 2 == 0 else "")
+                      for k in range(6)]
+    shared = [bool(case.args[0].argmax(dim=1).unique().numel() == 1) for case in spec_of(check_name).cases
+              if case.title.startswith("random")]
+    assert shared[0::2] == [True, True, True]
