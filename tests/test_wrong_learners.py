@@ -535,3 +535,25 @@ def test_every_other_random_iou_case_makes_the_gts_share_their_best_prior(check_
     shared = [bool(case.args[0].argmax(dim=1).unique().numel() == 1) for case in spec_of(check_name).cases
               if case.title.startswith("random")]
     assert shared[0::2] == [True, True, True]
+
+
+def test_principle1_has_five_hand_made_cases_and_six_random_ones():
+    titles = [case.title for case in spec_of("check_principle1_loop").cases]
+    assert len(titles) == 11 and sum(t.startswith("random IoU") for t in titles) == 6
+
+
+def test_the_threshold_cases_of_principle2_are_what_their_titles_say():
+    cases = {case.title: case.args for case in spec_of("check_principle2").cases}
+    iou, thr = cases["priors above and below the threshold"]
+    best = iou.max(dim=0).values
+    assert bool((best >= thr).any()) and bool((best < thr).any())
+    iou, thr = cases["an IoU exactly at the threshold"]
+    assert bool((iou.max(dim=0).values == thr).any())
+    iou, thr = cases["two GTs above the threshold for one prior"]
+    assert bool(((iou >= thr).sum(dim=0) >= 2).any())
+    iou, thr = cases["no prior reaches the threshold"]
+    assert bool((iou < thr).all())
+    iou, thr = cases["two GTs tie for a prior"]
+    best = iou.max(dim=0).values
+    tied = (iou == best).sum(dim=0) >= 2
+    assert bool((tied & (best >= thr)).any())  # a tie above the threshold: which GT wins matters
