@@ -174,6 +174,15 @@ def principle2_last_gt_on_ties(iou, threshold):
     return torch.tensor(result)
 
 
+def principle2_first_gt_above(iou, threshold):
+    G, P = iou.shape
+    return torch.tensor([next((g for g in range(G) if iou[g, p] >= threshold), -1) for p in range(P)])
+
+
+def principle2_per_gt(iou, threshold):
+    return torch.tensor([int(iou[g].argmax()) if float(iou[g].max()) >= threshold else -1 for g in range(iou.shape[0])])
+
+
 def principle2_fixed_half(iou, threshold):
     return right.principle2(iou, 0.5)
 
@@ -181,6 +190,13 @@ def principle2_fixed_half(iou, threshold):
 def assign_with_argmax_principle1(iou, threshold):
     gt_index = right.principle2(iou, threshold)
     for g, p in enumerate(iou.argmax(dim=1).tolist()):
+        gt_index[p] = g
+    return gt_index
+
+
+def assign_principle1_only(iou, threshold):
+    gt_index = torch.full((iou.shape[1],), -1)
+    for g, p in enumerate(right.principle1_loop(iou).tolist()):
         gt_index[p] = g
     return gt_index
 
@@ -335,12 +351,16 @@ HAND_WRONG = {
     "check_principle2": (right.principle2, [
         (right.principle2_strict, "compare with >=, not >"),
         (principle2_fixed_half, ""),
+        (principle2_first_gt_above, "first GT above the threshold"),
+        (principle2_per_gt, "starts from each prior"),
         (principle2_last_gt_on_ties, ""),
         (lambda iou, thr: right.principle2(iou, thr) == -1, "bool tensor"),
     ]),
     "check_assign": (right.assign, [
         (assign_with_argmax_principle1, "plain argmax"),
         (assign_strict, ""),
+        (right.principle2, "principle 2 alone"),
+        (assign_principle1_only, "principle 1 alone"),
         (lambda iou, thr: right.assign(iou, thr)[:-1], ""),
     ]),
     "check_encode": (right.encode, [
@@ -553,6 +573,7 @@ def test_the_threshold_cases_of_principle2_are_what_their_titles_say():
     assert bool(((iou >= thr).sum(dim=0) >= 2).any())
     iou, thr = cases["no prior reaches the threshold"]
     assert bool((iou < thr).all())
+    assert cases["a lower threshold, 0.3"][1] == 0.3
     iou, thr = cases["two GTs tie for a prior"]
     best = iou.max(dim=0).values
     tied = (iou == best).sum(dim=0) >= 2
