@@ -516,17 +516,19 @@ def test_the_other_failing_cases_are_listed_up_to_five_then_counted(capsys):
     assert also.count(" (") == 5 and also.endswith(" and 6 more")  # 12 fail: the first, 5 listed, 6 more
 
 
-def test_six_failing_cases_are_all_named_without_a_count(capsys):
+@pytest.mark.parametrize(("failing", "more"), [(6, ""), (7, " and 1 more")])
+def test_six_failing_cases_are_all_named_seven_are_counted(failing, more, capsys):
     calls = iter(range(100))
 
-    def wrong_on_the_first_six(box_a, box_b):
-        return right.iou_pair(box_a, box_b) + (0.5 if next(calls) < 6 else 0.0)
+    def wrong_on_the_first_cases(box_a, box_b):
+        return right.iou_pair(box_a, box_b) + (0.5 if next(calls) < failing else 0.0)
 
-    assert checks.check_iou_pair(wrong_on_the_first_six) is False
+    assert checks.check_iou_pair(wrong_on_the_first_cases) is False
     out = capsys.readouterr().out
-    assert "✗ iou_pair: 6 of 14 cases fail" in out
+    assert f"✗ iou_pair: {failing} of 14 cases fail" in out
     also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
-    assert also.startswith("  Also failing: cases 2 (") and also.count(" (") == 5 and " more" not in also
+    assert also.startswith("  Also failing: cases 2 (") and also.count(" (") == 5
+    assert also.endswith(")" + more)
 
 
 # ---------------------------------------------------------------------------------------------
