@@ -6,6 +6,7 @@
     python3 tasks.py doctor     check the set-up: one line per check, with the fix
     python3 tasks.py notebooks  re-execute every notebook in place (the committed outputs), English and Chinese
     python3 tasks.py bench      run the speed benchmarks (loss, explorers) and print their tables
+    python3 tasks.py mutate [MODULE ...]   mutation testing of the core modules: score and survivors per module (slow)
     python3 tasks.py student    write student copies of the notebooks (solutions removed) into student/ and student/zh/
     python3 tasks.py site       build the course website from the committed notebooks into build/site/
     python3 tasks.py dist       build the course's wheel and sdist into dist/
@@ -28,7 +29,8 @@ If .venv/ already has PyTorch, none is installed.
 
 Arguments that tasks.py does not know go on to the command: to pytest (test), JupyterLab
 (lab: e.g. --no-browser --port=8889; as root, --allow-root is added and a line says so),
-tools/execute_notebooks.py (notebooks), the benchmarks (bench), tools/make_student_copies.py
+tools/execute_notebooks.py (notebooks), the benchmarks (bench), tools/mutate.py (mutate: the
+modules, --jobs, --timeout, --list), tools/make_student_copies.py
 (student), tools/build_site.py (site), python -m build (dist) and the checks (doctor).
 """
 
@@ -316,6 +318,12 @@ def bench(args: argparse.Namespace) -> None:
         run(PYTHON, ROOT / "benchmarks" / script, *args.extra)
 
 
+def mutate(args: argparse.Namespace) -> None:
+    """Mutation testing (tools/mutate.py): not part of ``test``, it runs the tests once per mutant."""
+    setup(args)
+    run(PYTHON, str(ROOT / "tools" / "mutate.py"), *args.extra)
+
+
 def student(args: argparse.Namespace) -> None:
     setup(args)
     run(PYTHON, str(ROOT / "tools" / "make_student_copies.py"), *args.extra)
@@ -332,8 +340,8 @@ def dist(args: argparse.Namespace) -> None:
     run(PYTHON, "-m", "build", "--outdir", ROOT / "dist", *args.extra, ROOT)
 
 
-COMMANDS = {"lab": lab, "test": test, "doctor": doctor, "notebooks": notebooks, "bench": bench, "student": student,
-            "site": site, "dist": dist, "setup": setup}
+COMMANDS = {"lab": lab, "test": test, "doctor": doctor, "notebooks": notebooks, "bench": bench, "mutate": mutate,
+            "student": student, "site": site, "dist": dist, "setup": setup}
 
 
 def main(argv: list[str] | None = None) -> None:

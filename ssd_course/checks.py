@@ -342,13 +342,26 @@ def _print_value(label: str, text: str) -> None:
 
 
 def _explained_by(spec: _Spec, got: list[Any], indices: Sequence[int]) -> str | None:
-    """The hint of the first known mistake whose results equal the learner's on ``indices``."""
-    for mistake in spec.mistakes:
-        try:
-            if all(_same(mistake.variant(*_copy(spec.cases[i].args)), got[i]) for i in indices):
-                return mistake.hint
-        except Exception:  # a wrong formula may fail on some inputs: then it is not this one
-            continue
+    """The hint of the first known mistake whose results equal the learner's on ``indices``.
+
+    Raises:
+        RuntimeError: if the formula of a known mistake raises: a mistake of the check itself
+            (every formula must give a result on every case, as the learner's function did),
+            never hidden by skipping that formula.
+    """
+    for number, mistake in enumerate(spec.mistakes, start=1):
+        for i in indices:
+            try:
+                value = mistake.variant(*_copy(spec.cases[i].args))
+            except Exception as error:
+                raise RuntimeError(
+                    f"check_{spec.name}: the formula of known mistake {number} raised {_error_text(error)} on "
+                    f"case {i + 1} ({spec.cases[i].title}); the check itself is wrong"
+                ) from error
+            if not _same(value, got[i]):
+                break
+        else:
+            return mistake.hint
     return None
 
 
@@ -514,7 +527,7 @@ def _iou_variant(a: Tensor, b: Tensor, *, clamp: str = "sides", union: str = "su
     area_a = (x2a - x1a + plus_one) * (y2a - y1a + plus_one)
     area_b = (x2b - x1b + plus_one) * (y2b - y1b + plus_one)
     denominator = {"subtract": area_a + area_b - inter, "sum": area_a + area_b, "first": area_a}[union]
-    if guard and denominator <= 0:
+    if denominator == 0 or guard and denominator < 0:  # a learner's function that returned must guard 0 / 0
         return 0.0
     return inter / denominator
 
@@ -775,6 +788,16 @@ def _greedy_gt_order(iou: Tensor) -> Tensor:
     return torch.tensor(forced)
 
 
+def _greedy_by_best_iou(iou: Tensor) -> Tensor:
+    """Principle 1 taking the GTs by decreasing best IoU, each its best free prior (not the global greedy)."""
+    free = torch.ones(iou.shape[1], dtype=torch.bool)
+    forced = [0] * iou.shape[0]
+    for g in iou.max(dim=1).values.argsort(descending=True, stable=True).tolist():
+        forced[g] = int(iou[g].masked_fill(~free, -1.0).argmax())
+        free[forced[g]] = False
+    return torch.tensor(forced)
+
+
 def _iou_cases(hand: list[tuple[str, Tensor, str]], seeds: int, random_cases: int, extra: tuple = (),
                shown_extra: Sequence[tuple[str, str]] = ()) -> list[_Case]:
     """Cases of the matching checks: hand-made IoU matrices, then random ones (half conflicting)."""
@@ -817,9 +840,10 @@ def check_principle1_loop(fn: Callable[[Tensor], Any]) -> bool:
          "both GTs want prior 0: GT 0 takes it (0.9 is the highest pair), then GT 1 takes its best free prior."),
         ("the second GT has the higher IoU with the shared prior", _mt([0.6, 0.4, 0.05, 0.03], [0.9, 0.2, 0.3, 0.01]),
          "the highest pair overall goes first: GT 1 takes prior 0 (0.9), then GT 0 takes its best remaining prior."),
-        ("three GTs, one prior each", _mt([0.5, 0.4, 0.3], [0.45, 0.35, 0.2], [0.6, 0.1, 0.05]),
-         "when every prior is wanted by several GTs, repeat: take the highest free (GT, prior) pair, "
-         "remove that GT and that prior, until every GT has a prior."),
+        ("three GTs, one prior each", _mt([0.9, 0.1, 0.0], [0.88, 0.2, 0.0], [0.0, 0.6, 0.5]),
+         "repeat: take the highest free (GT, prior) pair, remove that GT and that prior, until every GT has "
+         "a prior. After GT 0 takes prior 0 (0.9), the highest free pair is GT 2 with prior 1 (0.6), so GT 1 "
+         "gets prior 2."),
     ]
     cases = _iou_cases(hand, 105, 6)
     mistakes = [
@@ -830,6 +854,10 @@ def check_principle1_loop(fn: Callable[[Tensor], Any]) -> bool:
         _Mistake("your results match the GTs taken in index order (GT 0 first, then GT 1 among the free "
                  "priors...). Principle 1's greedy order is by IoU: the highest pair among all free GTs and "
                  "priors first, whichever GT it belongs to.", _greedy_gt_order),
+        _Mistake("your results match the GTs served in the order of their own best IoU (the GT with the "
+                 "highest best IoU first, each taking its best free prior). After a pair is taken, the next "
+                 "pair is the highest IoU among the GTs and priors still free, which may belong to another "
+                 "GT: here GT 2's 0.6 comes before GT 1's 0.2.", _greedy_by_best_iou),
         _Mistake("principle 1 starts from each GT: one prior index per GT, shape [G], the maximum over the "
                  "priors (dim=1), not one GT per prior.", lambda iou: iou.argmax(dim=0)),
     ]
@@ -867,6 +895,9 @@ def check_principle2(fn: Callable[[Tensor, float], Any]) -> bool:
         ("no prior reaches the threshold", _mt([0.3, 0.2, 0.1], [0.25, 0.4, 0.35]), 0.5,
          "a prior whose best IoU is below the threshold is unmatched: -1."),
         ("a lower threshold, 0.3", _mt([0.3, 0.2, 0.1, 0.6], [0.25, 0.4, 0.35, 0.05]), 0.3, ""),
+        ("two GTs tie for a prior", _mt([0.6, 0.3, 0.7], [0.6, 0.45, 0.1]), 0.5,
+         "when two GTs have the same best IoU with a prior, the prior takes the GT with the lower index, as "
+         "iou.max(dim=0) does."),
     ]
     cases = [_Case(t, (iou, thr), [("iou", _tensor(iou)), ("threshold", _number(thr))], h) for t, iou, thr, h in hand]
     generator = _generator(106)
@@ -937,7 +968,8 @@ def check_assign(fn: Callable[[Tensor, float], Any]) -> bool:
         ("a GT matched below the threshold", _mt([0.40, 0.55, 0.0], [0.10, 0.80, 0.02]),
          "every GT keeps a prior of its own even when its IoU is below the threshold (principle 1): here GT 1 "
          "takes prior 1 and GT 0 its next best, prior 0."),
-        ("no conflict", _mt([0.7, 0.6, 0.1, 0.0], [0.0, 0.2, 0.65, 0.9]), ""),
+        ("no conflict, an IoU exactly at the threshold", _mt([0.7, 0.5, 0.1, 0.0], [0.0, 0.2, 0.65, 0.9]),
+         "the threshold is a minimum: prior 1's IoU of exactly 0.5 with GT 0 is a match."),
         ("two GTs share their best prior", _mt([0.9, 0.5, 0.01], [0.8, 0.7, 0.02]),
          "both GTs want prior 0: with distinct best priors (matching.principle1's default, unique=True) GT 1 "
          "gets prior 1, so that no GT is lost."),

@@ -252,7 +252,7 @@ def test_unknown_command_is_one_line():
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "tasks.py: error: argument COMMAND: invalid choice: 'labb' (choose from 'lab', 'test', 'doctor', 'notebooks', "
-        "'bench', 'student', 'site', 'dist', 'setup') (see tasks.py --help)"]
+        "'bench', 'mutate', 'student', 'site', 'dist', 'setup') (see tasks.py --help)"]
 
 
 # ---------------------------------------------------------------------------------------------

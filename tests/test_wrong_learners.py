@@ -1,0 +1,582 @@
+"""Every exercise check rejects every wrong learner we can think of, with the right hint.
+
+Two kinds of wrong solutions:
+
+* every known mistake of every check (``checks._Mistake``), run as a learner's function: the
+  check must reject it and print that mistake's own hint -- a hint that an earlier, more
+  general mistake shadows on every case, or a mistake that the cases cannot tell from the
+  right answer, is a hole in the check;
+* wrong solutions written here by hand, independently of ``checks.py``: boundary mistakes
+  (``>`` for ``>=``), tie and greedy-order mistakes, a missing N = 0 guard, uncapped mining,
+  results off by 1e-3, results of the wrong shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from ssd_course import checks, loss, matching
+from tests import test_checks as right
+from tests import test_fix_checks as right_fix
+
+CHECK_NAMES = sorted(name for name in dir(checks) if name.startswith("check_"))
+
+
+def spec_of(check_name: str) -> checks._Spec:
+    """The cases and known mistakes of a check, as it builds them (its ``_run`` is not called)."""
+    captured = []
+    original = checks._run
+    checks._run = lambda spec, fn: captured.append(spec) or True
+    try:
+        getattr(checks, check_name)(right.not_implemented)
+    finally:
+        checks._run = original
+    return captured[0]
+
+
+def hint_line(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("  Hint: "))[len("  Hint: "):]
+
+
+KNOWN = [pytest.param(name, k, id=f"{name}-{k + 1}") for name in CHECK_NAMES
+         for k in range(len(spec_of(name).mistakes))]
+
+
+def test_every_check_has_known_mistakes():
+    assert len(CHECK_NAMES) == 18
+    assert all(spec_of(name).mistakes for name in CHECK_NAMES)
+
+
+@pytest.mark.parametrize(("check_name", "k"), KNOWN)
+def test_every_known_mistake_is_rejected_with_its_own_hint(check_name, k, capsys):
+    mistake = spec_of(check_name).mistakes[k]
+    assert getattr(checks, check_name)(lambda *args: mistake.variant(*args)) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"✗ {check_name.removeprefix('check_')}: ") and " cases fail\n" in out, out
+    assert hint_line(out) == mistake.hint
+
+
+@pytest.mark.parametrize("check_name", CHECK_NAMES)
+def test_every_known_mistake_runs_on_every_case(check_name):
+    spec = spec_of(check_name)
+    for mistake in spec.mistakes:
+        for case in spec.cases:
+            mistake.variant(*checks._copy(case.args))  # raises: the check has a bug
+
+
+def test_a_known_mistake_that_raises_is_an_error_of_the_check_not_skipped(monkeypatch, capsys):
+    def broken(box):
+        raise ZeroDivisionError("float division by zero")
+
+    original = checks._Spec
+
+    def with_broken_first(*args, **kwargs):
+        spec = original(*args, **kwargs)
+        spec.mistakes.insert(0, checks._Mistake("never shown", broken))
+        return spec
+
+    monkeypatch.setattr(checks, "_Spec", with_broken_first)
+    with pytest.raises(RuntimeError, match=r"check_cxcywh_to_xyxy: the formula of known mistake 1 raised "
+                                           r"ZeroDivisionError: float division by zero on case 1 \("):
+        checks.check_cxcywh_to_xyxy(right.corners_without_halving)
+    assert "never shown" not in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong solutions written by hand
+# ---------------------------------------------------------------------------------------------
+
+
+def off_by(solution, delta: float = 1e-3):
+    """The right solution with every number of its result moved by ``delta``."""
+    def wrong(*args):
+        result = solution(*args)
+        if isinstance(result, torch.Tensor):
+            return result + delta
+        if isinstance(result, tuple | list):
+            return type(result)(float(v) + delta for v in result)
+        return float(result) + delta
+    return wrong
+
+
+def with_extra_dimension(solution):
+    def wrong(*args):
+        result = solution(*args)
+        return torch.as_tensor(result).unsqueeze(0)
+    return wrong
+
+
+def iou_pair_with_touching_overlap(box_a, box_b):  # a "> 0" test where ">= 0" is meant, the other way
+    x1a, y1a, x2a, y2a = box_a.tolist()
+    x1b, y1b, x2b, y2b = box_b.tolist()
+    width = min(x2a, x2b) - max(x1a, x1b)
+    height = min(y2a, y2b) - max(y1a, y1b)
+    if width < 0 or height < 0:
+        return 0.0
+    intersection = max(width, 1e-3) * max(height, 1e-3)  # touching boxes "overlap a little"
+    union = (x2a - x1a) * (y2a - y1a) + (x2b - x1b) * (y2b - y1b) - intersection
+    return intersection / union if union > 0 else 0.0
+
+
+def iou_pair_nan_for_empty_boxes(box_a, box_b):
+    x1a, y1a, x2a, y2a = box_a.tolist()
+    x1b, y1b, x2b, y2b = box_b.tolist()
+    intersection = max(0.0, min(x2a, x2b) - max(x1a, x1b)) * max(0.0, min(y2a, y2b) - max(y1a, y1b))
+    union = (x2a - x1a) * (y2a - y1a) + (x2b - x1b) * (y2b - y1b) - intersection
+    return intersection / union if union > 0 else math.nan
+
+
+def prior_index_off_by_one(row, column, scale_index, ratio_index):
+    return right.prior_index(row, column, scale_index, ratio_index) + 1
+
+
+def prior_index_rows_of_eight(row, column, scale_index, ratio_index):
+    return ((row * 8 + column) * 3 + scale_index) * 3 + ratio_index
+
+
+def principle1_by_own_best_iou(iou):
+    """The GTs served in the order of their own best IoU, each its best free prior."""
+    order = sorted(range(iou.shape[0]), key=lambda g: -float(iou[g].max()))
+    taken, chosen = set(), [0] * iou.shape[0]
+    for g in order:
+        p = max((p for p in range(iou.shape[1]) if p not in taken), key=lambda p: float(iou[g, p]))
+        chosen[g] = p
+        taken.add(p)
+    return torch.tensor(chosen)
+
+
+def principle1_by_prior(iou):
+    """Greedy over priors: every prior in index order gives itself to its best free GT."""
+    G, P = iou.shape
+    chosen, free = [-1] * G, set(range(G))
+    for p in range(P):
+        if not free:
+            break
+        g = max(free, key=lambda g: float(iou[g, p]))
+        chosen[g] = p
+        free.discard(g)
+    return torch.tensor(chosen)
+
+
+def principle1_float_indices(iou):
+    return right.principle1_loop(iou).double() + 0.5
+
+
+def principle2_last_gt_on_ties(iou, threshold):
+    G, P = iou.shape
+    result = []
+    for p in range(P):
+        best_gt = max(reversed(range(G)), key=lambda g: float(iou[g, p]))
+        result.append(best_gt if iou[best_gt, p] >= threshold else -1)
+    return torch.tensor(result)
+
+
+def principle2_first_gt_above(iou, threshold):
+    G, P = iou.shape
+    return torch.tensor([next((g for g in range(G) if iou[g, p] >= threshold), -1) for p in range(P)])
+
+
+def principle2_per_gt(iou, threshold):
+    return torch.tensor([int(iou[g].argmax()) if float(iou[g].max()) >= threshold else -1 for g in range(iou.shape[0])])
+
+
+def principle2_fixed_half(iou, threshold):
+    return right.principle2(iou, 0.5)
+
+
+def assign_with_argmax_principle1(iou, threshold):
+    gt_index = right.principle2(iou, threshold)
+    for g, p in enumerate(iou.argmax(dim=1).tolist()):
+        gt_index[p] = g
+    return gt_index
+
+
+def assign_principle1_only(iou, threshold):
+    gt_index = torch.full((iou.shape[1],), -1)
+    for g, p in enumerate(right.principle1_loop(iou).tolist()):
+        gt_index[p] = g
+    return gt_index
+
+
+def assign_strict(iou, threshold):
+    gt_index = right.principle2_strict(iou, threshold)
+    for g, p in enumerate(right.principle1_loop(iou).tolist()):
+        gt_index[p] = g
+    return gt_index
+
+
+def encode_log10(box_xyxy, prior_cxcywh, variances):
+    x1, y1, x2, y2 = box_xyxy.tolist()
+    d_cx, d_cy, d_w, d_h = prior_cxcywh.tolist()
+    return (((x1 + x2) / 2 - d_cx) / d_w / variances[0], ((y1 + y2) / 2 - d_cy) / d_h / variances[0],
+            math.log10((x2 - x1) / d_w) / variances[1], math.log10((y2 - y1) / d_h) / variances[1])
+
+
+def smooth_l1_switch_at_a_half(x):
+    return torch.where(x.abs() < 0.5, 0.5 * x**2, x.abs() - 0.5)
+
+
+def smooth_l1_float32_rounded(x):
+    return right.smooth_l1(x).float().round(decimals=2)
+
+
+def cross_entropy_of_the_largest(logits, label):
+    return right.cross_entropy(logits, int(logits.argmax()))
+
+
+def cross_entropy_without_stability(logits, label):
+    z = logits.tolist()
+    return -math.log(math.exp(z[label]) / sum(math.exp(v) for v in z)) if max(z) < 700 else math.inf
+
+
+def hard_negatives_ties_by_index_reversed(conf_loss, positive, neg_pos_ratio):
+    """Keeps the right count, but of the easiest negatives."""
+    num_kept = min(neg_pos_ratio * int(positive.sum()), int((~positive).sum()))
+    negatives = [p for p in range(len(conf_loss)) if not positive[p]]
+    negatives.sort(key=lambda p: float(conf_loss[p]))
+    mask = torch.zeros(len(conf_loss), dtype=torch.bool)
+    mask[negatives[:num_kept]] = True
+    return mask
+
+
+def hard_negatives_one_too_many(conf_loss, positive, neg_pos_ratio):
+    num_kept = min(neg_pos_ratio * int(positive.sum()) + 1, int((~positive).sum()))
+    negatives = sorted((p for p in range(len(conf_loss)) if not positive[p]), key=lambda p: -float(conf_loss[p]))
+    mask = torch.zeros(len(conf_loss), dtype=torch.bool)
+    mask[negatives[:num_kept]] = True
+    return mask
+
+
+def hard_negatives_as_indices(conf_loss, positive, neg_pos_ratio):
+    return right.hard_negative_mask(conf_loss, positive, neg_pos_ratio).nonzero().flatten()
+
+
+def normalisation_without_alpha(loc_loss, conf_loss, num_positives, alpha):
+    return right.loss_normalisation(loc_loss, conf_loss, num_positives, 1.0)
+
+
+def normalisation_nan_for_zero(loc_loss, conf_loss, num_positives, alpha):
+    if num_positives == 0:
+        return math.nan
+    return right.loss_normalisation(loc_loss, conf_loss, num_positives, alpha)
+
+
+def normalisation_by_n_plus_one(loc_loss, conf_loss, num_positives, alpha):
+    return (float(conf_loss.sum()) + alpha * float(loc_loss.sum())) / (num_positives + 1)
+
+
+def multibox_loss_ratio_one(predicted_locs, predicted_scores, boxes, labels, priors_cxcy):
+    return float(loss.multibox_loss(predicted_locs, predicted_scores, boxes, labels, priors_cxcy,
+                                    neg_pos_ratio=1).total)
+
+
+def multibox_loss_threshold_strict(predicted_locs, predicted_scores, boxes, labels, priors_cxcy):
+    return float(loss.multibox_loss(predicted_locs, predicted_scores, boxes, labels, priors_cxcy,
+                                    threshold=0.6).total)
+
+
+def multibox_loss_unguarded(predicted_locs, predicted_scores, boxes, labels, priors_cxcy):
+    parts = loss.multibox_loss(predicted_locs, predicted_scores, boxes, labels, priors_cxcy)
+    n = sum(int((matching.match_priors(b, lab, priors_cxcy).gt_index >= 0).sum()) for b, lab in zip(boxes, labels))
+    return (float(parts.total) * max(n, 1)) / n if n else math.nan
+
+
+def bad_boxes_first_only(boxes_xyxy):
+    return right_fix.bad_boxes_vectorised(boxes_xyxy)[:1]
+
+
+def labels_minus_one_for_empty(gt_boxes, gt_labels, priors_cxcy):
+    if len(gt_boxes) == 0:
+        return torch.full((len(priors_cxcy),), -1)
+    return right_fix.labels_with_the_package(gt_boxes, gt_labels, priors_cxcy)
+
+
+def match_principle1_by_own_best_iou(gt_boxes, priors_cxcy):
+    overlap, gt_index = right_fix._principle2(gt_boxes, priors_cxcy)
+    for g, prior in enumerate(principle1_by_own_best_iou(overlap).tolist()):
+        gt_index[prior] = g
+    return gt_index
+
+
+def location_loss_beta_half(predicted_locs, loc_targets, positive):
+    n = int(positive.sum())
+    d = (predicted_locs[positive] - loc_targets[positive]).abs()
+    return float(torch.where(d < 0.5, d**2, d - 0.25).sum()) / max(n, 1)
+
+
+def location_loss_nan_for_zero(predicted_locs, loc_targets, positive):
+    n = int(positive.sum())
+    if n == 0:
+        return math.nan
+    return right_fix.location_loss_loop(predicted_locs, loc_targets, positive)
+
+
+def location_loss_by_n_plus_one(predicted_locs, loc_targets, positive):
+    n = int(positive.sum())
+    return float(loss.smooth_l1(predicted_locs[positive] - loc_targets[positive]).sum()) / (n + 1)
+
+
+# check, the right solution, and the hand-written wrong ones (with a text the hint must contain, or
+# "" where no hint names the mistake and the check's general hint or a case hint is shown)
+HAND_WRONG = {
+    "check_cxcywh_to_xyxy": (right.cxcywh_to_xyxy, [
+        (off_by(right.cxcywh_to_xyxy), ""),
+        (lambda box: tuple(right.cxcywh_to_xyxy(box))[:3], "got:      [0.4000, 0.3000, 0.6000]"),
+        (with_extra_dimension(right.cxcywh_to_xyxy), ""),
+    ]),
+    "check_iou_pair": (right.iou_pair, [
+        (off_by(right.iou_pair), ""),
+        (iou_pair_with_touching_overlap, ""),
+        (iou_pair_nan_for_empty_boxes, "return 0 when the union is 0"),
+        (lambda a, b: torch.tensor([right.iou_pair(a, b), 0.0]), "one number"),
+    ]),
+    "check_prior_box": (right.prior_box, [
+        (off_by(right.prior_box), ""),
+        (lambda *a: right.prior_box(*a)[:2], "got:      [0.0714, 0.0714]\n"),
+    ]),
+    "check_prior_index": (right.prior_index, [
+        (prior_index_off_by_one, ""),
+        (prior_index_rows_of_eight, ""),
+        (lambda *a: float(right.prior_index(*a)) + 0.5, "one integer index"),
+    ]),
+    "check_principle1_loop": (right.principle1_loop, [
+        (principle1_by_own_best_iou, "order of their own best IoU"),
+        (principle1_by_prior, ""),
+        (principle1_float_indices, "fractions"),
+        (with_extra_dimension(right.principle1_loop), ""),
+    ]),
+    "check_principle2": (right.principle2, [
+        (right.principle2_strict, "compare with >=, not >"),
+        (principle2_fixed_half, ""),
+        (principle2_first_gt_above, "first GT above the threshold"),
+        (principle2_per_gt, "starts from each prior"),
+        (principle2_last_gt_on_ties, ""),
+        (lambda iou, thr: right.principle2(iou, thr) == -1, "bool tensor"),
+    ]),
+    "check_assign": (right.assign, [
+        (assign_with_argmax_principle1, "plain argmax"),
+        (assign_strict, ""),
+        (right.principle2, "principle 2 alone"),
+        (assign_principle1_only, "principle 1 alone"),
+        (lambda iou, thr: right.assign(iou, thr)[:-1], ""),
+    ]),
+    "check_encode": (right.encode, [
+        (off_by(right.encode), ""),
+        (encode_log10, "not log10"),
+        (lambda b, p, v: right.encode(b, p, v)[:2], "got:      [0.2500, 0.0000]\n"),
+    ]),
+    "check_smooth_l1": (right.smooth_l1, [
+        (off_by(right.smooth_l1), ""),
+        (smooth_l1_switch_at_a_half, ""),
+        (smooth_l1_float32_rounded, ""),
+        (with_extra_dimension(right.smooth_l1), ""),
+    ]),
+    "check_cross_entropy": (right.cross_entropy, [
+        (off_by(right.cross_entropy), ""),
+        (cross_entropy_of_the_largest, ""),
+        (cross_entropy_without_stability, "log-sum-exp"),
+    ]),
+    "check_hard_negative_mask": (right.hard_negative_mask, [
+        (right.hard_negatives_uncapped, "not capped by the number of negatives"),
+        (hard_negatives_ties_by_index_reversed, "easiest negatives"),
+        (hard_negatives_one_too_many, ""),
+        (hard_negatives_as_indices, ""),
+    ]),
+    "check_loss_normalisation": (right.loss_normalisation, [
+        (off_by(right.loss_normalisation), ""),
+        (right.normalisation_without_guard, "N = 0"),
+        (normalisation_nan_for_zero, "N = 0"),
+        (normalisation_without_alpha, "alpha"),
+        (normalisation_by_n_plus_one, ""),
+    ]),
+    "check_multibox_loss": (right.multibox_loss, [
+        (off_by(right.multibox_loss), ""),
+        (multibox_loss_ratio_one, ""),
+        (multibox_loss_threshold_strict, ""),
+        (multibox_loss_unguarded, "N = 0"),
+        (right.multibox_loss_all_negatives, "hard negatives"),
+    ]),
+    "check_fix_mask_shape": (right_fix.mining_view_then_mask, [
+        (right_fix.mining_mask_then_view, ""),
+        (lambda c, p, r: right_fix.mining_view_then_mask(c, p, r).flatten(), ""),
+    ]),
+    "check_fix_swapped_corners": (right_fix.bad_boxes_vectorised, [
+        (right_fix.bad_boxes_strict, "exactly 0"),
+        (bad_boxes_first_only, ""),
+    ]),
+    "check_fix_empty_image": (right_fix.labels_with_the_package, [
+        (labels_minus_one_for_empty, "not -1"),
+        (right_fix.labels_empty_for_empty, "P priors"),
+    ]),
+    "check_fix_lost_gt": (right_fix.match_greedy_loop, [
+        (right_fix.match_classic_overwrite, "argmax"),
+        (right_fix.match_gt_order_greedy, "index order"),
+        (right_fix.match_first_gt_wins, "reverse order"),
+        (match_principle1_by_own_best_iou, ""),
+    ]),
+    "check_fix_plain_l1": (right_fix.location_loss_loop, [
+        (off_by(right_fix.location_loss_loop), ""),
+        (location_loss_beta_half, ""),
+        (location_loss_nan_for_zero, "N = 0"),
+        (location_loss_by_n_plus_one, ""),
+        (right_fix.location_loss_unguarded, "N = 0"),
+    ]),
+}
+
+HAND = [pytest.param(name, wrong, hint, id=f"{name}-{k + 1}") for name, (_, wrongs) in HAND_WRONG.items()
+        for k, (wrong, hint) in enumerate(wrongs)]
+
+
+def test_every_check_has_hand_written_wrong_learners():
+    assert sorted(HAND_WRONG) == CHECK_NAMES
+
+
+@pytest.mark.parametrize("check_name", sorted(HAND_WRONG))
+def test_the_right_solution_used_here_passes(check_name, capsys):
+    assert getattr(checks, check_name)(HAND_WRONG[check_name][0]) is True, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("check_name", "wrong", "hint"), HAND)
+def test_a_hand_written_wrong_learner_is_rejected(check_name, wrong, hint, capsys):
+    assert getattr(checks, check_name)(wrong) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"✗ {check_name.removeprefix('check_')}: "), out
+    assert hint in out, out
+
+
+# ---------------------------------------------------------------------------------------------
+# The report of a learner's function that raises
+
+
+def iou_of_no_data(box_a, box_b):
+    import statistics
+
+    return statistics.mean([])  # raises inside the standard library's Python code
+
+
+def test_the_line_shown_is_the_learners_not_the_librarys(capsys):
+    assert checks.check_iou_pair(iou_of_no_data) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "✗ iou_pair: your function raised StatisticsError: mean requires at least one data point"
+    assert lines[1] == "  in iou_of_no_data: return statistics.mean([])  # raises inside the standard library's Python code"
+
+
+def test_a_callable_without_code_shows_the_deepest_line_outside_the_check(capsys):
+    import functools
+
+    assert checks.check_iou_pair(functools.partial(iou_of_no_data)) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("  in mean: ")  # the standard library's line, the only one known
+
+
+def test_a_builtin_that_raises_has_no_line_to_show(capsys):
+    assert checks.check_iou_pair(max) is False  # max(box_a, box_b) compares two tensors of 4
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("✗ iou_pair: your function raised RuntimeError: Boolean value of Tensor with more than one "
+                        "value is ambiguous")
+    assert lines[1] == "  Case 1 of 14 (two boxes overlapping by a quarter of each):"
+
+
+@pytest.mark.parametrize(("length", "shown"), [(200, "x" * 200), (201, "x" * 200 + " ...")])
+def test_a_long_error_message_is_cut_after_200_characters(length, shown, capsys):
+    def long_error(box_a, box_b):
+        raise ValueError("x" * length + "\nsecond line")
+
+    assert checks.check_iou_pair(long_error) is False
+    assert capsys.readouterr().out.splitlines()[0] == f"✗ iou_pair: your function raised ValueError: {shown}"
+
+
+def test_a_matrix_input_is_shown_one_row_a_line(capsys):
+    assert checks.check_principle1_loop(right.principle1_overwrite) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:6] == [
+        "  Case 3 (two GTs share their best prior):",
+        "    iou =",
+        "      [[0.9000, 0.5000, 0.0100],",
+        "       [0.8000, 0.7000, 0.0200]]",
+        "    expected: [0, 1]",
+    ]
+
+
+def test_a_value_of_several_lines_is_indented_under_its_label(capsys):
+    checks._print_value("expected:", "[[1, 2],\n [3, 4]]")
+    checks._print_value("got:     ", "[1, 2]")
+    assert capsys.readouterr().out.splitlines() == ["    expected:", "      [[1, 2],", "       [3, 4]]",
+                                                    "    got:      [1, 2]"]
+
+
+def test_the_other_failing_cases_are_listed_up_to_five_then_counted(capsys):
+    assert checks.check_cxcywh_to_xyxy(off_by(right.cxcywh_to_xyxy)) is False  # every case fails
+    out = capsys.readouterr().out
+    also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
+    assert also.startswith("  Also failing: cases 2 (")
+    assert also.count(" (") == 5 and also.endswith(" and 6 more")  # 12 fail: the first, 5 listed, 6 more
+
+
+@pytest.mark.parametrize(("failing", "more"), [(6, ""), (7, " and 1 more")])
+def test_six_failing_cases_are_all_named_seven_are_counted(failing, more, capsys):
+    calls = iter(range(100))
+
+    def wrong_on_the_first_cases(box_a, box_b):
+        return right.iou_pair(box_a, box_b) + (0.5 if next(calls) < failing else 0.0)
+
+    assert checks.check_iou_pair(wrong_on_the_first_cases) is False
+    out = capsys.readouterr().out
+    assert f"✗ iou_pair: {failing} of 14 cases fail" in out
+    also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
+    assert also.startswith("  Also failing: cases 2 (") and also.count(" (") == 5
+    assert also.endswith(")" + more)
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases of the matching checks are what they say
+
+
+@pytest.mark.parametrize("check_name", ["check_principle1_loop", "check_principle2", "check_assign"])
+def test_the_iou_cases_are_iou_matrices_with_3_decimals(check_name):
+    for case in spec_of(check_name).cases:
+        iou = case.args[0]
+        assert iou.dtype == torch.float64 and iou.dim() == 2
+        assert bool(((iou >= 0) & (iou <= 1)).all()), case.title
+        torch.testing.assert_close(iou * 1000, (iou * 1000).round(), rtol=0, atol=1e-9)
+        if case.title.startswith("random"):
+            assert iou.unique().numel() == iou.numel(), case.title  # no ties
+            assert iou.shape[0] <= iou.shape[1]  # at least as many priors as GTs
+        if case.title.endswith("every GT's best prior is the same"):
+            assert iou.argmax(dim=1).unique().numel() == 1, case.title
+
+
+@pytest.mark.parametrize("check_name", ["check_principle1_loop", "check_assign"])
+def test_every_other_random_iou_case_makes_the_gts_share_their_best_prior(check_name):
+    titles = [case.title for case in spec_of(check_name).cases if case.title.startswith("random")]
+    assert titles == [f"random IoU {k + 1}" + (", every GT's best prior is the same" if k % 2 == 0 else "")
+                      for k in range(6)]
+    shared = [bool(case.args[0].argmax(dim=1).unique().numel() == 1) for case in spec_of(check_name).cases
+              if case.title.startswith("random")]
+    assert shared[0::2] == [True, True, True]
+
+
+def test_principle1_has_five_hand_made_cases_and_six_random_ones():
+    titles = [case.title for case in spec_of("check_principle1_loop").cases]
+    assert len(titles) == 11 and sum(t.startswith("random IoU") for t in titles) == 6
+
+
+def test_the_threshold_cases_of_principle2_are_what_their_titles_say():
+    cases = {case.title: case.args for case in spec_of("check_principle2").cases}
+    iou, thr = cases["priors above and below the threshold"]
+    best = iou.max(dim=0).values
+    assert bool((best >= thr).any()) and bool((best < thr).any())
+    iou, thr = cases["an IoU exactly at the threshold"]
+    assert bool((iou.max(dim=0).values == thr).any())
+    iou, thr = cases["two GTs above the threshold for one prior"]
+    assert bool(((iou >= thr).sum(dim=0) >= 2).any())
+    iou, thr = cases["no prior reaches the threshold"]
+    assert bool((iou < thr).all())
+    assert cases["a lower threshold, 0.3"][1] == 0.3
+    iou, thr = cases["two GTs tie for a prior"]
+    best = iou.max(dim=0).values
+    tied = (iou == best).sum(dim=0) >= 2
+    assert bool((tied & (best >= thr)).any())  # a tie above the threshold: which GT wins matters
