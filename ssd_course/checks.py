@@ -1984,7 +1984,7 @@ def check_fix_lost_gt(fn: Callable[[Tensor, Tensor], Any]) -> bool:
          "both GTs' best prior is 344 and GT 0 reaches 0.5 with no prior: the classic overwrite gives 344 to GT 1 "
          "and GT 0 has nothing. Take the pairs greedily (matching.principle1), each GT a prior of its own."),
         ("three small boxes around one cell centre", _mt([0.40, 0.40, 0.56, 0.58], [0.42, 0.38, 0.6, 0.6],
-                                                         [0.38, 0.42, 0.58, 0.62]),
+                                                         [0.38, 0.41, 0.58, 0.62]),
          "three GTs, one best prior: the greedy order takes the highest IoU first, then the next GT's best free "
          "prior, and so on."),
         ("no shared best prior (the coffee photo)", _mt([0.3, 0.08, 0.7, 0.66], [0.12, 0.22, 0.8, 0.98],
