@@ -140,4 +140,155 @@ CHECKS_ZH: dict[str, str] = {
     "max(0, min(x2a, x2b) - max(x1a, x1b)) and its height the same in y.":
         "IoU = intersection / (area_a + area_b - intersection)，交集宽度为 "
         "max(0, min(x2a, x2b) - max(x1a, x1b))，高度在 y 方向同理。",
+    # 02 check_prior_box
+    "the tiny detector's first prior": "小型检测器的第一个先验框",
+    "column 1 of row 0, a wide prior": "第 0 行第 1 列，一个宽的先验框",
+    "row 2 of column 0": "第 0 列第 2 行",
+    "a tall prior in row 3, column 5": "第 3 行第 5 列的一个高的先验框",
+    "the last cell of the 7 x 7 map": "7 x 7 特征图的最后一个网格单元",
+    "SSD300's 38 x 38 map": "SSD300 的 38 x 38 特征图",
+    "a 1 x 1 map: one cell, centred": "1 x 1 特征图：一个网格单元，位于中心",
+    "random prior {n0}": "随机先验框 {n0}",
+    "the centre of cell (i, j) is half a cell in from its corner: cx = (j + 0.5) / map_size, "
+    "cy = (i + 0.5) / map_size.":
+        "网格单元 (i, j) 的中心离它的角半个单元：cx = (j + 0.5) / map_size，cy = (i + 0.5) / map_size。",
+    "the column j gives x and the row i gives y: cx = (column + 0.5) / map_size, cy = (row + 0.5) / map_size.":
+        "列 j 决定 x，行 i 决定 y：cx = (column + 0.5) / map_size，cy = (row + 0.5) / map_size。",
+    "the size uses the square root of the aspect ratio: w = s * sqrt(r), h = s / sqrt(r), so that w / h = r and "
+    "w * h = s**2.":
+        "尺寸用的是宽高比的平方根：w = s * sqrt(r)，h = s / sqrt(r)，这样 w / h = r 且 w * h = s**2。",
+    "the aspect ratio is width / height, so a ratio of 2 is a wide prior: w = s * sqrt(r), h = s / sqrt(r) "
+    "(you swapped w and h).":
+        "宽高比是 宽 / 高，所以宽高比 2 是一个宽的先验框：w = s * sqrt(r)，h = s / sqrt(r)（你把 w 和 h 换了）。",
+    "divide by map_size, not by 7: only the tiny detector's map has 7 cells a side.":
+        "除以 map_size，不是除以 7：只有小型检测器的特征图每边 7 个网格单元。",
+    "cx = (column + 0.5) / map_size, cy = (row + 0.5) / map_size, w = scale * sqrt(aspect_ratio), "
+    "h = scale / sqrt(aspect_ratio).":
+        "cx = (column + 0.5) / map_size，cy = (row + 0.5) / map_size，w = scale * sqrt(aspect_ratio)，"
+        "h = scale / sqrt(aspect_ratio)。",
+    # 02 check_prior_index
+    "the first prior": "第一个先验框",
+    "the next aspect ratio": "下一个宽高比",
+    "the next scale": "下一个尺度",
+    "the next column": "下一列",
+    "the next row": "下一行",
+    "the last prior": "最后一个先验框",
+    "row 3, column 2, scale 0.4, ratio 0.5": "第 3 行、第 2 列，尺度 0.4，宽高比 0.5",
+    "priors are ordered row by row: index = ((row * 7 + column) * 3 + scale_index) * 3 + ratio_index; you "
+    "swapped row and column.":
+        "先验框逐行排列：index = ((row * 7 + column) * 3 + scale_index) * 3 + ratio_index；你把行和列换了。",
+    "within a cell the aspect ratio varies fastest (scale-major): ((row * 7 + column) * 3 + scale_index) * 3 + "
+    "ratio_index.":
+        "在一个网格单元内，宽高比变化最快（尺度在外层）：((row * 7 + column) * 3 + scale_index) * 3 + ratio_index。",
+    "every cell holds 9 priors, so moving one cell on moves 9 places: multiply the cell number row * 7 + column "
+    "by 9.":
+        "每个网格单元有 9 个先验框，所以往后移一个单元就移 9 个位置：把单元编号 row * 7 + column 乘以 9。",
+    "count the priors before this one: 9 per cell, cells row by row (7 per row), then 3 per scale, then 1 per "
+    "aspect ratio.":
+        "数一数它前面有多少个先验框：每个网格单元 9 个，单元逐行排列（每行 7 个），然后每个尺度 3 个，每个宽高比 1 个。",
+    # 03 check_principle1_loop, check_principle2, check_assign
+    "every GT has a different best prior": "每个真实框的最佳先验框都不同",
+    "one GT": "一个真实框",
+    "two GTs share their best prior": "两个真实框共用最佳先验框",
+    "the second GT has the higher IoU with the shared prior": "第二个真实框与共用先验框的交并比更高",
+    "three GTs, one prior each": "三个真实框，各一个先验框",
+    "random IoU {n0}": "随机交并比 {n0}",
+    "random IoU {n0}, every GT's best prior is the same": "随机交并比 {n0}，所有真实框的最佳先验框相同",
+    "both GTs want prior 0: GT 0 takes it (0.9 is the highest pair), then GT 1 takes its best free prior.":
+        "两个真实框都想要先验框 0：真实框 0 拿走它（0.9 是最高的一对），然后真实框 1 拿它最好的空闲先验框。",
+    "the highest pair overall goes first: GT 1 takes prior 0 (0.9), then GT 0 takes its best remaining prior.":
+        "全局最高的一对先配：真实框 1 拿走先验框 0（0.9），然后真实框 0 拿剩下的最佳先验框。",
+    "repeat: take the highest free (GT, prior) pair, remove that GT and that prior, until every GT has a prior. "
+    "After GT 0 takes prior 0 (0.9), the highest free pair is GT 2 with prior 1 (0.6), so GT 1 gets prior 2.":
+        "重复：取交并比最高的空闲（真实框，先验框）对，去掉这个真实框和这个先验框，直到每个真实框都有先验框。"
+        "真实框 0 拿走先验框 0（0.9）后，最高的空闲对是真实框 2 与先验框 1（0.6），所以真实框 1 得到先验框 2。",
+    "your results match each GT's plain argmax: when two GTs share a best prior, both name it, and in the "
+    "matching the later GT overwrites the earlier one, which is left with no prior. Take the pairs greedily: the "
+    "highest IoU among GTs and priors not taken yet, then mark that GT and that prior as taken.":
+        "你的结果与每个真实框简单的 argmax 一致：两个真实框共用最佳先验框时，两者都选它，匹配时后面的真实框"
+        "覆盖前面的，前面的就没有先验框了。请贪心地取对：在还没被取走的真实框和先验框中取交并比最高的一对，"
+        "再把这个真实框和这个先验框标记为已取。",
+    "your results match the GTs taken in index order (GT 0 first, then GT 1 among the free priors...). "
+    "Principle 1's greedy order is by IoU: the highest pair among all free GTs and priors first, whichever GT it "
+    "belongs to.":
+        "你的结果与按索引顺序处理真实框一致（先真实框 0，再在空闲先验框中处理真实框 1……）。第一个原则的贪心"
+        "顺序按交并比：在所有空闲的真实框和先验框中，最高的一对先配，不管它属于哪个真实框。",
+    "your results match the GTs served in the order of their own best IoU (the GT with the highest best IoU "
+    "first, each taking its best free prior). After a pair is taken, the next pair is the highest IoU among the "
+    "GTs and priors still free, which may belong to another GT: here GT 2's 0.6 comes before GT 1's 0.2.":
+        "你的结果与按各自最佳交并比的顺序处理真实框一致（最佳交并比最高的真实框先来，各取最好的空闲先验框）。"
+        "取走一对之后，下一对是仍空闲的真实框和先验框中交并比最高的，它可能属于另一个真实框：这里真实框 2 的 "
+        "0.6 排在真实框 1 的 0.2 之前。",
+    "principle 1 starts from each GT: one prior index per GT, shape [G], the maximum over the priors (dim=1), "
+    "not one GT per prior.":
+        "第一个原则从每个真实框出发：每个真实框一个先验框索引，形状 [G]，对先验框取最大（dim=1），"
+        "而不是每个先验框一个真实框。",
+    "loop G times: find the highest IoU among the GTs and priors not taken yet, match that GT to that prior, "
+    "then take both out (e.g. set that row and that column to -1).":
+        "循环 G 次：在还没被取走的真实框和先验框中找交并比最高的，把这个真实框匹配给这个先验框，"
+        "再把两者都去掉（例如把那一行和那一列设为 -1）。",
+    "priors above and below the threshold": "阈值上下都有先验框",
+    "an IoU exactly at the threshold": "交并比正好等于阈值",
+    "two GTs above the threshold for one prior": "一个先验框与两个真实框的交并比都超过阈值",
+    "no prior reaches the threshold": "没有先验框达到阈值",
+    "a lower threshold, 0.3": "更低的阈值，0.3",
+    "two GTs tie for a prior": "两个真实框争一个先验框，交并比相同",
+    "the threshold is a minimum: IoU >= threshold matches, so an IoU of exactly 0.5 is a match.":
+        "阈值是下限：IoU >= 阈值 就匹配，所以交并比正好 0.5 也算匹配。",
+    "a prior above the threshold for two GTs takes the GT with the highest IoU.":
+        "与两个真实框的交并比都超过阈值的先验框，取交并比最高的那个真实框。",
+    "a prior whose best IoU is below the threshold is unmatched: -1.": "最佳交并比低于阈值的先验框不匹配：-1。",
+    "when two GTs have the same best IoU with a prior, the prior takes the GT with the lower index, as "
+    "iou.max(dim=0) does.":
+        "两个真实框与一个先验框的最佳交并比相同时，先验框取索引较小的真实框，和 iou.max(dim=0) 一样。",
+    "an IoU equal to the threshold is a match: compare with >=, not >.": "交并比等于阈值也算匹配：用 >= 比较，不是 >。",
+    "your results match the first GT above the threshold; the prior takes the GT with the highest IoU (the max "
+    "over the GTs, dim=0), then checks that IoU against the threshold.":
+        "你的结果与取第一个超过阈值的真实框一致；先验框要取交并比最高的真实框（对真实框取最大，dim=0），"
+        "再拿这个交并比和阈值比较。",
+    "unmatched priors must get -1 (matching.UNMATCHED), not 0: 0 is the index of the first GT.":
+        "未匹配的先验框必须是 -1（matching.UNMATCHED），不是 0：0 是第一个真实框的索引。",
+    "your results are every prior's best GT without the threshold: set the index to -1 where the best IoU is "
+    "below the threshold.":
+        "你的结果是每个先验框不加阈值的最佳真实框：在最佳交并比低于阈值的地方把索引设为 -1。",
+    "principle 2 starts from each prior: one GT index per prior, shape [P], the maximum over the GTs (dim=0).":
+        "第二个原则从每个先验框出发：每个先验框一个真实框索引，形状 [P]，对真实框取最大（dim=0）。",
+    "best_iou, best_gt = iou.max(dim=0); then -1 wherever best_iou < threshold.":
+        "best_iou, best_gt = iou.max(dim=0)；然后在 best_iou < threshold 的地方设为 -1。",
+    "the study guide's conflict: GT 0's best prior is above the threshold with GT 1":
+        "学习指南中的冲突：真实框 0 的最佳先验框与真实框 1 的交并比超过阈值",
+    "a GT matched below the threshold": "一个在阈值以下匹配的真实框",
+    "no conflict, an IoU exactly at the threshold": "没有冲突，一个交并比正好等于阈值",
+    "prior 0 is GT 0's best prior (0.40, below the threshold) and has 0.60 with GT 1: principle 1 wins, prior 0 "
+    "belongs to GT 0, or GT 0 would have no prior at all.":
+        "先验框 0 是真实框 0 的最佳先验框（0.40，低于阈值），与真实框 1 的交并比为 0.60：第一个原则优先，"
+        "先验框 0 属于真实框 0，否则真实框 0 就一个先验框也没有了。",
+    "every GT keeps a prior of its own even when its IoU is below the threshold (principle 1): here GT 1 takes "
+    "prior 1 and GT 0 its next best, prior 0.":
+        "即使交并比低于阈值，每个真实框也保有自己的先验框（第一个原则）：这里真实框 1 拿先验框 1，"
+        "真实框 0 拿次佳的先验框 0。",
+    "the threshold is a minimum: prior 1's IoU of exactly 0.5 with GT 0 is a match.":
+        "阈值是下限：先验框 1 与真实框 0 的交并比正好 0.5，算匹配。",
+    "both GTs want prior 0: with distinct best priors (matching.principle1's default, unique=True) GT 1 gets "
+    "prior 1, so that no GT is lost.":
+        "两个真实框都想要先验框 0：最佳先验框互不相同时（matching.principle1 的默认值 unique=True），"
+        "真实框 1 得到先验框 1，这样没有真实框丢失。",
+    "your results match principle 1 written first and principle 2 over it: principle 1 must win, so write "
+    "principle 2's matches first, then principle 1's over them.":
+        "你的结果与先写第一个原则、再用第二个原则覆盖一致：第一个原则必须优先，所以先写第二个原则的匹配，"
+        "再用第一个原则的匹配覆盖它们。",
+    "your results are principle 2 alone: every GT must also get its best prior (principle 1), written over "
+    "principle 2's matches.":
+        "你的结果只有第二个原则：每个真实框还必须得到它的最佳先验框（第一个原则），覆盖在第二个原则的匹配之上。",
+    "your results are principle 1 alone: after it, every other prior with an IoU >= threshold takes its best GT "
+    "(principle 2).":
+        "你的结果只有第一个原则：在它之外，其余交并比 >= 阈值的先验框都要取自己的最佳真实框（第二个原则）。",
+    "your results match principle 1 as each GT's plain argmax: two GTs sharing a best prior then lose one of "
+    "them. Use matching.principle1(iou) (distinct best priors) or the greedy loop.":
+        "你的结果与把第一个原则写成每个真实框简单的 argmax 一致：两个真实框共用最佳先验框时会丢掉其中一个。"
+        "请用 matching.principle1(iou)（最佳先验框互不相同）或贪心循环。",
+    "gt_index = principle 2's result; then for every GT g, gt_index[best_prior[g]] = g with best_prior = "
+    "matching.principle1(iou).":
+        "gt_index = 第二个原则的结果；然后对每个真实框 g，令 gt_index[best_prior[g]] = g，"
+        "其中 best_prior = matching.principle1(iou)。",
 }
