@@ -291,4 +291,114 @@ CHECKS_ZH: dict[str, str] = {
     "matching.principle1(iou).":
         "gt_index = 第二个原则的结果；然后对每个真实框 g，令 gt_index[best_prior[g]] = g，"
         "其中 best_prior = matching.principle1(iou)。",
+    # 04 check_encode
+    "a box shifted right of its prior, no variances": "一个相对先验框向右平移的框，不用 variances",
+    "the same with variances (0.1, 0.2)": "同一个框，用 variances (0.1, 0.2)",
+    "a box equal to its prior": "与先验框相同的框",
+    "a box twice as large as its prior": "比先验框大一倍的框",
+    "a box below a wide prior (y offset in prior heights)": "宽先验框下方的框（y 偏移量以先验框的高为单位）",
+    "other variances, (0.2, 0.5)": "另一组 variances (0.2, 0.5)",
+    "random box and prior {n0}": "随机的框和先验框 {n0}",
+    "your size offsets are missing the log: ĝ_w = log(g_w / d_w) / v_size (natural log: math.log or torch.log), so "
+    "that a box as large as its prior gives 0.":
+        "你的大小偏移量少了 log：ĝ_w = log(g_w / d_w) / v_size（自然对数："
+        "math.log 或 torch.log），这样与先验框一样大的框得到 0。",
+    "your size offsets match log(g_w / d_w) - 1 or g_w / d_w - 1: the size offset is the natural log of the ratio, "
+    "log(g_w / d_w), divided by v_size.":
+        "你的大小偏移量与 log(g_w / d_w) - 1 或 g_w / d_w - 1 一致："
+        "大小偏移量是比值的自然对数 log(g_w / d_w)，再除以 v_size。",
+    "the log is the natural log (math.log, torch.log), not log10.": "这里的 log 是自然对数（math.log、torch.log），不是 log10。",
+    "your offsets ignore the variances: divide the centre offsets by variances[0] and the size offsets by "
+    "variances[1].":
+        "你的偏移量没有用 variances：中心偏移量除以 variances[0]，大小偏移量除以 variances[1]。",
+    "your offsets are multiplied by the variances; divide by them (a shift of 0.1 prior widths becomes 1 with "
+    "v_centre = 0.1).":
+        "你的偏移量乘了 variances；应当除以它们（平移 0.1 个先验框宽度，在 v_centre = 0.1 时变成 1）。",
+    "the variances are swapped: variances[0] (0.1) divides the centre offsets and variances[1] (0.2) the size "
+    "offsets.":
+        "两个 variances 用反了：variances[0]（0.1）除中心偏移量，variances[1]（0.2）除大小偏移量。",
+    "the centre offsets are measured in prior sizes: divide g_cx - d_cx by the prior's width d_w (and g_cy - d_cy "
+    "by its height d_h).":
+        "中心偏移量以先验框的大小为单位：g_cx - d_cx 除以先验框的宽 d_w（g_cy - d_cy 除以它的高 d_h）。",
+    "the y offset is measured in prior heights: (g_cy - d_cy) / d_h, not / d_w.":
+        "y 偏移量以先验框的高为单位：(g_cy - d_cy) / d_h，不是 / d_w。",
+    "the box comes as corners (x1, y1, x2, y2): convert it to centre and size first, g_cx = (x1 + x2) / 2, g_w = "
+    "x2 - x1 (boxes.xyxy_to_cxcywh does it).":
+        "传入的框是角点格式 (x1, y1, x2, y2)：先把它转换成中心和大小，"
+        "g_cx = (x1 + x2) / 2，"
+        "g_w = x2 - x1（boxes.xyxy_to_cxcywh 就做这件事）。",
+    "ĝ_cx = (g_cx - d_cx) / d_w / v_c, ĝ_cy = (g_cy - d_cy) / d_h / v_c, ĝ_w = log(g_w / d_w) / v_s, ĝ_h = log(g_h "
+    "/ d_h) / v_s, with g the box in centre-size form.":
+        "ĝ_cx = (g_cx - d_cx) / d_w / v_c，"
+        "ĝ_cy = (g_cy - d_cy) / d_h / v_c，"
+        "ĝ_w = log(g_w / d_w) / v_s，ĝ_h = log(g_h / d_h) / v_s，"
+        "其中 g 是中心点-宽高格式的框。",
+    # 04 check_smooth_l1
+    "small values, |x| < 1": "小的值，|x| < 1",
+    "around the switch at |x| = 1": "在分段点 |x| = 1 附近",
+    "large values": "大的值",
+    "negative values": "负值",
+    "a [2, 3] tensor": "一个 [2, 3] 张量",
+    "random values {n0}": "随机值 {n0}",
+    "at |x| = 1 the two pieces meet: 0.5 * 1**2 = 0.5 = 1 - 0.5.": "在 |x| = 1 处两段相接：0.5 * 1**2 = 0.5 = 1 - 0.5。",
+    "smooth L1 is symmetric: use |x| in both the test and the linear part.": "平滑 L1 是对称的：判断条件和线性段都要用 |x|。",
+    "work element by element and return a tensor shaped like x (no sum, no mean).": "逐元素计算，返回与 x 形状相同的张量（不求和，不取平均）。",
+    "the quadratic part is 0.5 * x**2 (you have x**2): with the 0.5 the two pieces meet at |x| = 1 and so do their "
+    "slopes.":
+        "二次段是 0.5 * x**2（你写的是 x**2）：有了 0.5，两段在 |x| = 1 处相接，斜率也相同。",
+    "the linear part is |x| - 0.5 (you have |x|): without the - 0.5 the loss jumps at |x| = 1.":
+        "线性段是 |x| - 0.5（你写的是 |x|）：没有 - 0.5，损失在 |x| = 1 处会跳变。",
+    "the linear part uses |x|: for x <= -1 the loss is -x - 0.5, positive.": "线性段用的是 |x|：x <= -1 时损失是 -x - 0.5，为正。",
+    "test |x| < 1, not x < 1: a large negative x belongs to the linear part.": "判断 |x| < 1，不是 x < 1：绝对值大的负数 x 属于线性段。",
+    "the switch between the two pieces is at |x| = 1 (beta = 1): quadratic for |x| < 1, linear for |x| >= 1.":
+        "两段的分段点在 |x| = 1（beta = 1）：|x| < 1 时为二次，|x| >= 1 时为线性。",
+    "that is plain L1, |x|: smooth L1 is 0.5 * x**2 for |x| < 1.": "这是普通的 L1，即 |x|：平滑 L1 在 |x| < 1 时是 0.5 * x**2。",
+    "that is 0.5 * x**2 everywhere (L2): for |x| >= 1 smooth L1 is linear, |x| - 0.5.":
+        "这是处处都用 0.5 * x**2（L2）：|x| >= 1 时平滑 L1 是线性的，|x| - 0.5。",
+    "return the loss of every element, shaped like x: no sum.": "返回每个元素的损失，形状与 x 相同：不要求和。",
+    "return the loss of every element, shaped like x: no mean.": "返回每个元素的损失，形状与 x 相同：不要取平均。",
+    "torch.where(x.abs() < 1, 0.5 * x**2, x.abs() - 0.5).": "torch.where(x.abs() < 1, 0.5 * x**2, x.abs() - 0.5)。",
+    # 05 check_cross_entropy
+    "equal scores for 4 classes": "4 个类别的得分相等",
+    "a negative prior, label 0 (background)": "一个负样本先验框，标签 0（背景）",
+    "a confident, right prediction": "一个自信且正确的预测",
+    "a confident, wrong prediction": "一个自信但错误的预测",
+    "large logits, right class": "很大的 logits，类别正确",
+    "large logits, wrong class": "很大的 logits，类别错误",
+    "random scores {n0}": "随机得分 {n0}",
+    "equal scores give probability 1/C: loss log C.": "得分相等时概率是 1/C：损失为 log C。",
+    "exp of a logit above about 709 is inf in float64 (88 in float32), and inf / inf is NaN: compute log-sum-exp "
+    "stably, subtracting the largest logit m first: loss = m + log(sum(exp(logits - m))) - logits[label] (or "
+    "torch.logsumexp).":
+        "在 float64 中，大于约 709 的 logit 取 exp 得到 inf（float32 中约为 88），"
+        "而 inf / inf 是 NaN：要稳定地计算 log-sum-exp，先减去最大的 logit m："
+        "loss = m + log(sum(exp(logits - m))) - logits[label]（或用 torch.logsumexp）"
+        "。",
+    "your results are NaN or inf for large logits: that is softmax computed as exp(z) / sum(exp(z)), which "
+    "overflows. exp of a logit above about 709 is inf in float64 (88 in float32), and inf / inf is NaN: compute "
+    "log-sum-exp stably, subtracting the largest logit m first: loss = m + log(sum(exp(logits - m))) - "
+    "logits[label] (or torch.logsumexp).":
+        "对很大的 logits，你的结果是 NaN 或 inf："
+        "这是按 exp(z) / sum(exp(z)) 计算 softmax，会溢出。在 float64 中，"
+        "大于约 709 的 logit 取 exp 得到 inf（float32 中约为 88），"
+        "而 inf / inf 是 NaN：要稳定地计算 log-sum-exp，先减去最大的 logit m："
+        "loss = m + log(sum(exp(logits - m))) - logits[label]（或用 torch.logsumexp）"
+        "。",
+    "the loss is -log(probability): yours has the opposite sign (log p is negative).":
+        "损失是 -log(probability)：你的符号反了（log p 是负数）。",
+    "the loss is -log of the label's probability; yours looks like 1 - p or -p without the log.":
+        "损失是标签类别概率的 -log；你的看起来像没有 log 的 1 - p 或 -p。",
+    "the loss is -log of the label's probability; yours looks like -p without the log.":
+        "损失是标签类别概率的 -log；你的看起来像没有 log 的 -p。",
+    "you used the raw score -logits[label]: turn the scores into probabilities first, loss = log(sum(exp(logits))) "
+    "- logits[label].":
+        "你用的是原始得分 -logits[label]：先把得分变成概率，"
+        "loss = log(sum(exp(logits))) - logits[label]。",
+    "take the probability of the label's class, softmax(logits)[label], not the largest probability.":
+        "取标签所属类别的概率 softmax(logits)[label]，不是最大的概率。",
+    "take the probability of the label's class: label 0 is the background only for negative priors.":
+        "取标签所属类别的概率：只有负样本先验框的标签 0 才是背景。",
+    "loss = log(sum(exp(logits))) - logits[label], with the largest logit subtracted inside the exp for stability.":
+        "loss = log(sum(exp(logits))) - logits[label]，为了数值稳定，"
+        "在 exp 里先减去最大的 logit。",
 }
