@@ -401,4 +401,108 @@ CHECKS_ZH: dict[str, str] = {
     "loss = log(sum(exp(logits))) - logits[label], with the largest logit subtracted inside the exp for stability.":
         "loss = log(sum(exp(logits))) - logits[label]，为了数值稳定，"
         "在 exp 里先减去最大的 logit。",
+    # 06 check_hard_negative_mask
+    "one positive, ratio 3": "一个正样本，比例 3",
+    "two positives, ratio 1": "两个正样本，比例 1",
+    "3 x positives exceeds the negatives": "3 倍正样本数超过了负样本数",
+    "no positive at all": "完全没有正样本",
+    "every prior is positive": "每个先验框都是正样本",
+    "prior 1 is positive: it is never a hard negative, however high its loss.": "先验框 1 是正样本：不管它的损失多高，它都不会是难负样本。",
+    "when neg_pos_ratio * positives exceeds the number of negatives, keep every negative and no more: keep "
+    "min(neg_pos_ratio * positives, negatives).":
+        "neg_pos_ratio * 正样本数超过负样本数时，保留所有负样本，不多保留："
+        "保留 min(neg_pos_ratio * positives, negatives) 个。",
+    "an image without positives keeps no negative: 3 x 0 = 0.": "没有正样本的图像不保留任何负样本：3 x 0 = 0。",
+    "there is no negative to keep: the mask is all False.": "没有可保留的负样本：掩码全是 False。",
+    "you mined a positive: a positive prior must never be a hard negative. Exclude the positives before ranking "
+    "(e.g. set their loss to -inf), then keep the top losses of the negatives.":
+        "你挖出了一个正样本：正样本先验框绝不能是难负样本。排序之前先排除正样本（例如把它们的损失设为 -inf），"
+        "再保留负样本中损失最高的那些。",
+    "you ranked every prior, positives included, and then removed the positives: a positive with a high loss takes "
+    "the place of a negative. Exclude the positives before ranking.":
+        "你对所有先验框（包括正样本）排序，之后才去掉正样本：损失高的正样本占掉了一个负样本的位置。请在排序之前排除正样本。",
+    "the number kept is not capped by the number of negatives: keep min(neg_pos_ratio * positives, negatives), or "
+    "the ranking runs into the positives.":
+        "保留的个数没有以负样本数为上限："
+        "保留 min(neg_pos_ratio * positives, negatives) 个，否则排序会排到正样本。",
+    "return the kept negatives only, without the positives: the loss adds the positives itself.":
+        "只返回保留的负样本，不含正样本：损失函数会自己加上正样本。",
+    "you kept the easiest negatives (lowest loss): sort in descending order, the hardest first.":
+        "你保留的是最容易的负样本（损失最低）：按降序排序，最难的在前。",
+    "use the neg_pos_ratio argument, not a fixed 3.": "用参数 neg_pos_ratio，不要写死 3。",
+    "k = min(neg_pos_ratio * positive.sum(), (~positive).sum()); set the positives' loss to -inf, sort by "
+    "decreasing loss, and mark the first k priors.":
+        "k = min(neg_pos_ratio * positive.sum(), (~positive).sum())；"
+        "把正样本的损失设为 -inf，按损失降序排序，标记前 k 个先验框。",
+    # 07 check_loss_normalisation
+    "two positives, six hard negatives": "两个正样本，六个难负样本",
+    "one positive": "一个正样本",
+    "alpha = 0.5": "alpha 取 0.5",
+    "no positive (N = 0)": "没有正样本（N = 0）",
+    "four positives": "四个正样本",
+    "alpha = 2": "alpha 取 2",
+    "fewer negatives than 3N": "负样本少于 3N 个",
+    "alpha weighs the location loss only: conf + alpha * loc.": "alpha 只给定位损失加权：conf + alpha * loc。",
+    "a batch without objects has N = 0 and empty sums: the loss is 0 there (0 / 0 is NaN): divide by max(N, 1), or "
+    "return 0 when N = 0.":
+        "没有物体的批次 N = 0，求和为空：此时损失为 0（0 / 0 是 NaN）：除以 max(N, 1)，"
+        "或在 N = 0 时返回 0。",
+    "your result matches the loss without a guard for N = 0: a batch without objects has N = 0 and empty sums: the "
+    "loss is 0 there (0 / 0 is NaN): divide by max(N, 1), or return 0 when N = 0.":
+        "你的结果与没有为 N = 0 做保护的损失一致：没有物体的批次 N = 0，求和为空："
+        "此时损失为 0（0 / 0 是 NaN）：除以 max(N, 1)，或在 N = 0 时返回 0。",
+    "divide the location loss by N, the number of positives, not by 4N (the mean over the four offsets is what the "
+    "popular implementation does, against the paper and the study guide).":
+        "定位损失除以正样本数 N，不是除以 4N（对四个偏移量取平均是那个流行实现的做法，与论文和学习指南不符）。",
+    "divide the confidence loss by N, the number of positives, not by the number of kept priors.":
+        "置信度损失除以正样本数 N，不是除以保留的先验框数。",
+    "both sums are divided by the same N, the number of positives, not each by its own number of terms (4N "
+    "offsets, K kept priors).":
+        "两个和都除以同一个 N，即正样本数，而不是各自除以自己的项数（4N 个偏移量、K 个保留的先验框）。",
+    "alpha weighs the location loss: (conf + alpha * loc) / N.": "alpha 给定位损失加权：(conf + alpha * loc) / N。",
+    "divide the sum by N, the number of positives.": "把和除以正样本数 N。",
+    "divide the confidence loss by N too.": "置信度损失也要除以 N。",
+    "divide the location loss by N too.": "定位损失也要除以 N。",
+    "(conf_loss.sum() + alpha * loc_loss.sum()) / N, and 0 when N = 0.":
+        "(conf_loss.sum() + alpha * loc_loss.sum()) / N，N = 0 时为 0。",
+    # 07 check_multibox_loss
+    "one image, one object": "一张图像，一个物体",
+    "two images, three objects and one": "两张图像，分别有三个物体和一个物体",
+    "the second image has no object": "第二张图像没有物体",
+    "no object in the batch (N = 0)": "批次中没有物体（N = 0）",
+    "four priors, 3 x positives exceeds the negatives": "四个先验框，3 倍正样本数超过了负样本数",
+    "N counts the positives of the whole batch, not of one image.": "N 数的是整个批次的正样本，不是一张图像的。",
+    "an image without objects has only negatives, and keeps none of them (3 x 0 = 0); it must not crash.":
+        "没有物体的图像只有负样本，而且一个也不保留（3 x 0 = 0）；它不能让程序出错。",
+    "a batch without any object has N = 0: the loss is 0, not NaN (0 / 0). Divide the sums by max(N, 1).":
+        "没有任何物体的批次 N = 0：损失是 0，不是 NaN（0 / 0）。把和除以 max(N, 1)。",
+    "with 2 positives of 4 priors, 3 x 2 = 6 exceeds the 2 negatives: keep both negatives, no positive twice.":
+        "4 个先验框中有 2 个正样本，3 x 2 = 6 超过了 2 个负样本：两个负样本都保留，不要把正样本算两次。",
+    "your result matches the loss without a guard for N = 0: a batch without any object has N = 0: the loss is 0, "
+    "not NaN (0 / 0). Divide the sums by max(N, 1).":
+        "你的结果与没有为 N = 0 做保护的损失一致：没有任何物体的批次 N = 0：损失是 0，"
+        "不是 NaN（0 / 0）。把和除以 max(N, 1)。",
+    "divide the location loss by N, not by 4N: sum the smooth L1 of the 4 offsets of every positive, then divide "
+    "by the number of positives.":
+        "定位损失除以 N，不是除以 4N：把每个正样本 4 个偏移量的平滑 L1 加起来，再除以正样本数。",
+    "your location loss is plain L1, |x|: use smooth L1 (0.5 x**2 for |x| < 1).":
+        "你的定位损失是普通的 L1，即 |x|：请用平滑 L1（|x| < 1 时为 0.5 x**2）。",
+    "your confidence loss counts every negative: keep only the hard negatives, at most 3 per positive of the same "
+    "image (loss.hard_negative_mask).":
+        "你的置信度损失算上了所有负样本：只保留难负样本，"
+        "每个正样本最多配同一张图像里的 3 个（loss.hard_negative_mask）。",
+    "N is the number of positives of the whole batch: add all images' sums, then divide once (you divided each "
+    "image by its own N and added).":
+        "N 是整个批次的正样本数：先把所有图像的和加起来，再除一次（你把每张图像除以它自己的 N 再相加）。",
+    "N is the number of positives of the whole batch: add all images' sums, then divide once (you divided each "
+    "image by its own N and averaged).":
+        "N 是整个批次的正样本数：先把所有图像的和加起来，再除一次（你把每张图像除以它自己的 N 再取平均）。",
+    "encode the targets with variances (0.1, 0.2), as encoding.encode does by default.":
+        "用 variances (0.1, 0.2) 编码目标，和 encoding.encode 的默认做法一样。",
+    "divide the confidence loss by N too: L = (L_conf + alpha * L_loc) / N.":
+        "置信度损失也要除以 N：L = (L_conf + alpha * L_loc) / N。",
+    "match, encode the positives' GT boxes, smooth L1 over the positives, cross-entropy over the positives and the "
+    "hard negatives of each image, then (L_conf + L_loc) / max(N, 1).":
+        "先匹配，编码正样本的真实框，对正样本求平滑 L1，对每张图像的正样本和难负样本求交叉熵，"
+        "再算 (L_conf + L_loc) / max(N, 1)。",
 }
