@@ -505,4 +505,150 @@ CHECKS_ZH: dict[str, str] = {
     "hard negatives of each image, then (L_conf + L_loc) / max(N, 1).":
         "先匹配，编码正样本的真实框，对正样本求平滑 L1，对每张图像的正样本和难负样本求交叉熵，"
         "再算 (L_conf + L_loc) / max(N, 1)。",
+    # 09 check_fix_mask_shape
+    "two images of 6 priors, the positives have the highest losses": "两张图像，各 6 个先验框，正样本的损失最高",
+    "two images, ratio 2": "两张图像，比例 2",
+    "one image of 8 priors": "一张图像，8 个先验框",
+    "three images, the second one without positives": "三张图像，第二张没有正样本",
+    "random batch {n0} ({n1} images of {n2} priors)": "随机批次 {n0}（{n1} 张图像，各 {n2} 个先验框）",
+    "random batch {n0}": "随机批次 {n0}",
+    "random image {n0}": "随机图像 {n0}",
+    "each image keeps neg_pos_ratio x its own positives; an image without positives keeps nothing.":
+        "每张图像保留 neg_pos_ratio x 它自己的正样本数；没有正样本的图像什么也不保留。",
+    "you removed the line that zeroes the positives' losses: it made the error go away, but now a positive with a "
+    "high loss is mined as a hard negative. Keep it, after the reshape.":
+        "你删掉了把正样本损失置零的那一行：错误是消失了，但现在损失高的正样本会被当作难负样本挖出来。保留这一行，放在 reshape 之后。",
+    "the column holds image 0's P losses first, then image 1's: view it as [B, P] (loss_c.view(B, -1)), not as [P, "
+    "B] transposed, which mixes the images.":
+        "这一列先放图像 0 的 P 个损失，再放图像 1 的：把它看成 [B, P]（loss_c.view(B, -1)）"
+        "，不要看成转置的 [P, B]，那样会把图像混在一起。",
+    "you ranked the whole batch as one image (a [1, B * P] view): hard negatives are chosen per image, "
+    "neg_pos_ratio x that image's positives. View the column as [B, P].":
+        "你把整个批次当成一张图像来排序（[1, B * P] 的视图）：难负样本是按图像挑选的，"
+        "每张图像 neg_pos_ratio x 它自己的正样本数。把这一列看成 [B, P]。",
+    "reshape the column to the mask's shape first, loss_c = loss_c.view(B, -1), then zero the positives with "
+    "loss_c[positive] = 0 (or mask the column with positive.view(-1, 1)).":
+        "先把这一列 reshape 成掩码的形状，loss_c = loss_c.view(B, -1)，"
+        "再用 loss_c[positive] = 0 把正样本置零（或者用 positive.view(-1, 1) 给这一列加掩码）"
+        "。",
+    # 09 check_fix_swapped_corners
+    "three good boxes": "三个正常的框",
+    "every box read as (x_max, y_min, x_min, y_max)": "每个框都按 (x_max, y_min, x_min, y_max) 读入",
+    "one box with its y corners swapped": "一个 y 角点对调了的框",
+    "a box with both corners swapped (its area x * y is positive)": "一个两对角点都对调了的框（它的面积 x * y 为正）",
+    "a box of width 0": "一个宽度为 0 的框",
+    "a box of height 0": "一个高度为 0 的框",
+    "no box at all (an image without objects is fine)": "一个框也没有（没有物体的图像是正常的）",
+    "random boxes {n0}": "随机框组 {n0}",
+    "x2 < x1 for every box: width x2 - x1 is negative and log(width / prior width) is NaN.":
+        "每个框都是 x2 < x1：宽度 x2 - x1 为负，log(width / prior width) 是 NaN。",
+    "check the height too: y2 <= y1 breaks log(g_h / d_h) the same way.":
+        "高度也要检查：y2 <= y1 会以同样的方式让 log(g_h / d_h) 出错。",
+    "(x1 - x2) * (y1 - y2) > 0 when both are swapped: test the width and the height, not the area.":
+        "两对都对调时 (x1 - x2) * (y1 - y2) > 0：要检查宽度和高度，不是面积。",
+    "a width of exactly 0 gives log 0 = -inf: reject x2 <= x1, not only x2 < x1.":
+        "宽度恰好为 0 会得到 log 0 = -inf：要拒绝 x2 <= x1，不只是 x2 < x1。",
+    "a height of exactly 0 gives log 0 = -inf: reject y2 <= y1.": "高度恰好为 0 会得到 log 0 = -inf：要拒绝 y2 <= y1。",
+    "an image without objects has no bad box: return an empty tensor.": "没有物体的图像没有坏框：返回一个空张量。",
+    "a box with width or height exactly 0 must be reported too (log 0 = -inf): test x2 <= x1 and y2 <= y1, not <.":
+        "宽度或高度恰好为 0 的框也必须报告（log 0 = -inf）：检查 x2 <= x1 和 y2 <= y1，不是 <。",
+    "you tested the area: when both corners are swapped, width and height are negative and the area is positive. "
+    "Test the width and the height separately.":
+        "你检查的是面积：两对角点都对调时，宽度和高度都为负，面积却为正。请分别检查宽度和高度。",
+    "you tested only x; a box with its y corners swapped breaks log(g_h / d_h) the same way.":
+        "你只检查了 x；y 角点对调的框会以同样的方式让 log(g_h / d_h) 出错。",
+    "you tested only y; a box with its x corners swapped breaks log(g_w / d_w) the same way.":
+        "你只检查了 y；x 角点对调的框会以同样的方式让 log(g_w / d_w) 出错。",
+    "the columns are (x1, y1, x2, y2): width = boxes[:, 2] - boxes[:, 0], height = boxes[:, 3] - boxes[:, 1].":
+        "各列是 (x1, y1, x2, y2)：width = boxes[:, 2] - boxes[:, 0]，"
+        "height = boxes[:, 3] - boxes[:, 1]。",
+    "((boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])).nonzero().flatten().":
+        "((boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])).nonzero().flatten()。",
+    # 09 check_fix_empty_image
+    "an image without objects": "一张没有物体的图像",
+    "one object": "一个物体",
+    "three objects (the coffee photo)": "三个物体（coffee 照片）",
+    "a small object: only principle 1 matches it": "一个小物体：只有第一个原则能匹配到它",
+    "another image without objects": "另一张没有物体的图像",
+    "an image without GT boxes has only negatives: return torch.zeros(P, dtype=torch.long) before taking any "
+    "maximum over the (empty) GT dimension.":
+        "没有真实框的图像只有负样本：在对（空的）真实框维度取任何最大值之前，"
+        "先返回 torch.zeros(P, dtype=torch.long)。",
+    "negatives get class 0, the background, not -1: the confidence loss needs a class for every prior "
+    "(cross-entropy against -1 fails or is ignored).":
+        "负样本的类别是 0，即背景，不是 -1：置信度损失需要每个先验框都有一个类别（对 -1 求交叉熵会出错或被忽略）。",
+    "your dummy box [0, 0, 0, 0] carries an object class: principle 1 then makes its best prior a positive of that "
+    "class, on an image without objects. Give the dummy box label 0, or return all zeros.":
+        "你的占位框 [0, 0, 0, 0] 带着一个物体类别：于是在一张没有物体的图像上，"
+        "第一个原则把它的最佳先验框变成了这个类别的正样本。给占位框标签 0，或者直接返回全 0。",
+    "an image without objects still has P priors: return one label per prior (all 0), not an empty tensor.":
+        "没有物体的图像仍然有 P 个先验框：每个先验框返回一个标签（全为 0），不是空张量。",
+    # 09 check_fix_lost_gt
+    "two people in a crowd share their best prior": "人群中的两个人共用最佳先验框",
+    "three small boxes around one cell centre": "围绕一个网格单元中心的三个小框",
+    "no shared best prior (the coffee photo)": "没有共用的最佳先验框（coffee 照片）",
+    "random pair of nearby boxes {n0}": "随机的一对相邻框 {n0}",
+    "both GTs' best prior is 344 and GT 0 reaches 0.5 with no prior: the classic overwrite gives 344 to GT 1 and "
+    "GT 0 has nothing. Take the pairs greedily (matching.principle1), each GT a prior of its own.":
+        "两个真实框的最佳先验框都是 344，而真实框 0 与任何先验框的交并比都达不到 0.5："
+        "经典的覆盖写法把 344 给了真实框 1，真实框 0 什么也没有。"
+        "请贪心地选取配对（matching.principle1），每个真实框各有自己的先验框。",
+    "three GTs, one best prior: the greedy order takes the highest IoU first, then the next GT's best free prior, "
+    "and so on.":
+        "三个真实框，一个最佳先验框：贪心的顺序先取交并比最高的一对，再取下一个真实框最好的空闲先验框，依此类推。",
+    "your principle 1 is each GT's own argmax, written GT after GT: when two GTs share a best prior the later one "
+    "overwrites the earlier, which is lost. Take the pairs greedily: the highest IoU among the GTs and priors not "
+    "taken yet, then the next (matching.principle1 does it).":
+        "你的第一个原则是每个真实框各自的 argmax，一个接一个写入：两个真实框共用最佳先验框时，后一个覆盖前一个，"
+        "前一个就丢了。请贪心地选取配对：在尚未选取的真实框和先验框中取交并比最高的一对，"
+        "再取下一对（matching.principle1 就这样做）。",
+    "writing the GTs in reverse order only changes which GT is lost (now the later one): every GT needs a prior of "
+    "its own, taken greedily (matching.principle1).":
+        "倒序写入真实框只会改变丢掉的是哪一个（现在是后一个）："
+        "每个真实框都需要贪心选出的、自己的先验框（matching.principle1）。",
+    "your results match the GTs taken in index order, each its best free prior. Principle 1's greedy order is by "
+    "IoU: the highest (GT, prior) pair first, whichever GT it belongs to.":
+        "你的结果与按索引顺序处理真实框、各取最好的空闲先验框一致。第一个原则的贪心顺序按交并比："
+        "先取交并比最高的 (真实框, 先验框) 配对，不管它属于哪个真实框。",
+    "principle 1 must win: write every GT's prior over principle 2's result, also where that prior already has "
+    "another GT (otherwise a GT whose best prior belongs to another GT is lost).":
+        "第一个原则必须优先：把每个真实框的先验框写在第二个原则的结果之上，"
+        "即使那个先验框已经有另一个真实框（否则最佳先验框属于另一个真实框的那个真实框就会丢失）。",
+    "for g, prior in enumerate(matching.principle1(overlap).tolist()): gt_index[prior] = g -- after principle 2, "
+    "so that principle 1 wins.":
+        "for g, prior in enumerate(matching.principle1(overlap).tolist()): gt_index[prior] = g，"
+        "放在第二个原则之后，让第一个原则优先。",
+    # 09 check_fix_plain_l1
+    "one positive with errors 0.5, -2, 0.1, 0": "一个正样本，误差为 0.5、-2、0.1、0",
+    "errors around the switch at |x| = 1": "分段点 |x| = 1 附近的误差",
+    "no positive in the batch (N = 0)": "批次中没有正样本（N = 0）",
+    "smooth L1 of (0.5, -2, 0.1, 0) = 0.125 + 1.5 + 0.005 + 0 = 1.63, divided by N = 1; the negative's errors of 9 "
+    "count for nothing.":
+        "(0.5, -2, 0.1, 0) 的平滑 L1 = 0.125 + 1.5 + 0.005 + 0 = 1.63，"
+        "再除以 N = 1；负样本的误差 9 不算在内。",
+    "a batch without positives has N = 0 and nothing to sum: return 0, not 0 / 0 = NaN (divide by max(N, 1)).":
+        "没有正样本的批次 N = 0，没有可求和的项：返回 0，不是 0 / 0 = NaN（除以 max(N, 1)）。",
+    "your result is the classic loss itself: plain L1 averaged over the 4N offsets (nn.L1Loss() on the positives). "
+    "Use smooth L1, sum it, divide by N.":
+        "你的结果就是那个经典的损失本身：普通 L1 在 4N 个偏移量上取平均（对正样本用 nn.L1Loss()）。"
+        "请用平滑 L1，求和，再除以 N。",
+    "F.smooth_l1_loss averages by default: over the 4N offsets. Sum them (reduction='sum') and divide by N, the "
+    "number of positives.":
+        "F.smooth_l1_loss 默认取平均：在 4N 个偏移量上。请求和（reduction='sum'），再除以正样本数 N。",
+    "divide the sum by N, the number of positives (you did not divide).": "把和除以正样本数 N（你没有除）。",
+    "your result has no guard for N = 0: a batch without positives has N = 0 and nothing to sum: return 0, not 0 / "
+    "0 = NaN (divide by max(N, 1)).":
+        "你的结果没有为 N = 0 做保护：没有正样本的批次 N = 0，没有可求和的项：返回 0，"
+        "不是 0 / 0 = NaN（除以 max(N, 1)）。",
+    "that is plain L1 summed over the positives and divided by N: use smooth L1 (0.5 x**2 where |x| < 1).":
+        "这是对正样本求和再除以 N 的普通 L1：请用平滑 L1（|x| < 1 处为 0.5 x**2）。",
+    "only the positives have a box to regress to: leave the negatives' offsets out of the sum.":
+        "只有正样本有要回归的框：求和时不要算负样本的偏移量。",
+    "divide by N, the number of positives, not by the number of priors.": "除以正样本数 N，不是除以先验框数。",
+    "divide by N, the number of positives of the batch, not by the batch size.": "除以批次的正样本数 N，不是除以批次大小。",
+    "SSD's smooth L1 switches at |x| = 1 (beta = 1); beta = 1/9 is Faster R-CNN's RPN setting.":
+        "SSD 的平滑 L1 在 |x| = 1 处分段（beta = 1）；"
+        "beta = 1/9 是 Faster R-CNN 的 RPN 的设置。",
+    "F.smooth_l1_loss(predicted_locs[positive], loc_targets[positive], reduction='sum') / max(N, 1).":
+        "F.smooth_l1_loss(predicted_locs[positive], loc_targets[positive], reduction='sum') / max(N, 1)。",
 }
