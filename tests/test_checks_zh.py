@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+import torch
 
 import ssd_course
 from ssd_course import checks, i18n
@@ -115,3 +116,15 @@ def test_not_implemented_in_chinese(chinese):
         raise NotImplementedError
 
     assert report(checks.check_iou_pair, iou_pair) == "还没有实现：把 `raise NotImplementedError` 换成你的代码。\n"
+
+
+def test_a_smooth_l1_without_the_half_reports_in_chinese(chinese):
+    def smooth_l1(x):
+        return torch.where(x.abs() < 1, x**2, x.abs() - 0.5)
+
+    printed = report(checks.check_smooth_l1, smooth_l1)
+    assert printed.splitlines()[0] == "✗ smooth_l1：10 个用例中有 8 个未通过"
+    assert printed.splitlines()[1] == "  用例 1（小的值，|x| < 1）："
+    assert "6（随机值 1），7（随机值 2），另有 2 个" in printed
+    assert printed.splitlines()[-1] == (
+        "  提示：二次段是 0.5 * x**2（你写的是 x**2）：有了 0.5，两段在 |x| = 1 处相接，斜率也相同。")
