@@ -50,6 +50,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ssd_course import boxes, encoding, loss, matching, priors
+from ssd_course.i18n import get_language, text
 
 __all__ = [
     "NOT_IMPLEMENTED",
@@ -163,7 +165,7 @@ def _number(x: float) -> str:
 def _tensor(t: Tensor, indent: str = "") -> str:
     """A small tensor as text: floats with 4 decimals, one row per line."""
     if t.numel() > _MAX_SHOWN:
-        return f"tensor of shape {list(t.shape)} (seeded random values)"
+        return text("tensor of shape {shape} (seeded random values)", shape=list(t.shape))
     if t.dim() == 0:
         return _number(t.item())
     if t.dim() == 1:
@@ -194,36 +196,37 @@ def _describe(value: Any) -> str:
     if value is None:
         return "None"
     if isinstance(value, Tensor):
-        return f"a tensor of shape {list(value.shape)} and dtype {value.dtype}"
+        return text("a tensor of shape {shape} and dtype {dtype}", shape=list(value.shape), dtype=value.dtype)
     if isinstance(value, tuple | list):
-        return f"a {type(value).__name__} of {len(value)} values"
-    return f"a value of type {type(value).__name__}"
+        return text("a {kind} of {count} values", kind=type(value).__name__, count=len(value))
+    return text("a value of type {kind}", kind=type(value).__name__)
 
 
 def _bad(value: Any, wanted: str) -> _BadResult:
     if value is None:
-        return _BadResult(f"your function returned None, not {wanted}: did you forget `return`?")
-    return _BadResult(f"your function returned {_describe(value)}; it should return {wanted}")
+        return _BadResult(text("your function returned None, not {wanted}: did you forget `return`?", wanted=wanted))
+    return _BadResult(text("your function returned {what}; it should return {wanted}", what=_describe(value),
+                           wanted=wanted))
 
 
 def _to_float(value: Any, expected: Any) -> float:
     """A Python number or a one-element tensor (or array) -> float."""
     if isinstance(value, bool) or value is None or isinstance(value, tuple | list | dict | str):
-        raise _bad(value, "one number (a float or a 0-dim tensor)")
+        raise _bad(value, text("one number (a float or a 0-dim tensor)"))
     if isinstance(value, Tensor):
         if value.numel() != 1:
-            raise _bad(value, "one number (a float or a 0-dim tensor)")
+            raise _bad(value, text("one number (a float or a 0-dim tensor)"))
         return float(value.detach().cpu().double().item())
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise _bad(value, "one number (a float or a 0-dim tensor)") from None
+        raise _bad(value, text("one number (a float or a 0-dim tensor)")) from None
 
 
 def _to_float_tensor(value: Any, expected: Tensor) -> Tensor:
     """A tensor, or a list/tuple of numbers or 0-dim tensors, -> a float64 tensor."""
-    wanted = f"a tensor of shape {list(expected.shape)}" if expected.dim() != 1 else \
-        f"{expected.shape[0]} numbers (a tuple, a list or a tensor of shape [{expected.shape[0]}])"
+    wanted = text("a tensor of shape {shape}", shape=list(expected.shape)) if expected.dim() != 1 else \
+        text("{count} numbers (a tuple, a list or a tensor of shape [{count}])", count=expected.shape[0])
     if value is None or isinstance(value, bool | str | dict):
         raise _bad(value, wanted)
     if isinstance(value, Tensor):
@@ -243,7 +246,7 @@ def _to_float_tensor(value: Any, expected: Tensor) -> Tensor:
 
 def _to_int_tensor(value: Any, expected: Tensor) -> Tensor:
     """Integer indices, as a tensor or a list of ints, -> an int64 tensor."""
-    wanted = f"a tensor of {expected.shape[0]} integer indices (shape [{expected.shape[0]}], dtype torch.int64)"
+    wanted = text("a tensor of {count} integer indices (shape [{count}], dtype torch.int64)", count=expected.shape[0])
     if value is None or isinstance(value, bool | str | dict | float):
         raise _bad(value, wanted)
     if isinstance(value, tuple | list):
@@ -257,10 +260,11 @@ def _to_int_tensor(value: Any, expected: Tensor) -> Tensor:
         raise _bad(value, wanted)
     value = value.detach().cpu()
     if value.dtype == torch.bool:
-        raise _BadResult(f"your function returned a bool tensor; it should return {wanted}")
+        raise _BadResult(text("your function returned a bool tensor; it should return {wanted}", wanted=wanted))
     if value.dtype.is_floating_point:
         if not bool((value == value.round()).all()):
-            raise _BadResult(f"your function returned a float tensor with fractions; it should return {wanted}")
+            raise _BadResult(text("your function returned a float tensor with fractions; it should return {wanted}",
+                                  wanted=wanted))
     return value.long()
 
 
@@ -271,14 +275,14 @@ def _to_int(value: Any, expected: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise _bad(value, "one integer index")
+        raise _bad(value, text("one integer index"))
     return int(value)
 
 
 def _to_mask(value: Any, expected: Tensor) -> Tensor:
     """A bool mask (or 0/1 integers) -> a bool tensor."""
     P = expected.shape[0]
-    wanted = f"a bool mask of shape [P] = [{P}], True for the kept negatives"
+    wanted = text("a bool mask of shape [P] = [{P}], True for the kept negatives", P=P)
     if isinstance(value, tuple | list):
         try:
             value = torch.tensor([bool(v) if isinstance(v, bool) else v for v in value])
@@ -291,11 +295,11 @@ def _to_mask(value: Any, expected: Tensor) -> Tensor:
     value = value.detach().cpu()
     if value.dtype != torch.bool:
         if value.dtype.is_floating_point or not bool(((value == 0) | (value == 1)).all()):
-            raise _BadResult(
-                f"your function returned {_describe(value)} with values other than True/False: did you "
-                f"return the indices of the kept priors? It should return {wanted}: start from "
-                f"torch.zeros(P, dtype=torch.bool) and set the kept positions to True"
-            )
+            raise _BadResult(text(
+                "your function returned {what} with values other than True/False: did you "
+                "return the indices of the kept priors? It should return {wanted}: start from "
+                "torch.zeros(P, dtype=torch.bool) and set the kept positions to True",
+                what=_describe(value), wanted=wanted))
         value = value.bool()
     return value
 
@@ -311,7 +315,7 @@ def _where(fn: Callable, error: BaseException) -> str:
     frames = [f for f in frames if f.filename != __file__]
     if not frames or not frames[-1].line:
         return ""
-    return f"in {frames[-1].name}: {frames[-1].line.strip()}"
+    return text("in {function}: {line}", function=frames[-1].name, line=frames[-1].line.strip())
 
 
 def _error_text(error: BaseException) -> str:
@@ -365,13 +369,30 @@ def _explained_by(spec: _Spec, got: list[Any], indices: Sequence[int]) -> str | 
     return None
 
 
+def _translated(english: str) -> str:
+    """A case title or a hint in the current language (:func:`ssd_course.i18n.text`).
+
+    A title with numbers that is not in the catalogue as it is, such as "random box 3", is
+    looked up with its numbers as fields, "random box {n0}", and filled in.
+    """
+    translated = text(english)
+    if translated != english or get_language() == "en" or "{" in english:
+        return translated
+    numbers = re.findall(r"\d+", english)
+    counter = iter(range(len(numbers)))
+    template = re.sub(r"\d+", lambda _: f"{{n{next(counter)}}}", english)
+    if template == english or text(template) == template:
+        return english
+    return text(template, **{f"n{k}": number for k, number in enumerate(numbers)})
+
+
 def _run(spec: _Spec, fn: Callable) -> bool:
     """Run ``fn`` on every case of ``spec``, print the verdict and return whether all pass."""
     if not callable(fn):
-        print(
-            f"✗ {spec.name}: check_{spec.name} needs your function itself, without calling it: write "
-            f"check_{spec.name}(my_function), not check_{spec.name}(my_function(...)); got {_describe(fn)}"
-        )
+        print(text(
+            "✗ {name}: check_{name} needs your function itself, without calling it: write "
+            "check_{name}(my_function), not check_{name}(my_function(...)); got {what}",
+            name=spec.name, what=_describe(fn)))
         return False
     expected = [spec.reference(*_copy(case.args)) for case in spec.cases]
     got = []
@@ -380,47 +401,53 @@ def _run(spec: _Spec, fn: Callable) -> bool:
         try:
             returned = fn(*_copy(case.args))
         except NotImplementedError:
-            print(NOT_IMPLEMENTED)
+            print(text(NOT_IMPLEMENTED))
             return False
         except Exception as error:
-            print(f"✗ {spec.name}: your function raised {_error_text(error)}")
+            print(text("✗ {name}: your function raised {error}", name=spec.name, error=_error_text(error)))
             where = _where(fn, error)
             if where:
                 print(f"  {where}")
-            print(f"  Case {number} of {total} ({case.title}):")
+            print(text("  Case {number} of {total} ({title}):", number=number, total=total,
+                       title=_translated(case.title)))
             _print_inputs(case)
-            _print_value("expected:", spec.show(wanted))
-            print(f"  Hint: {case.hint or spec.hint}")
+            _print_value(text("expected:"), spec.show(wanted))
+            print(text("  Hint: {hint}", hint=_translated(case.hint or spec.hint)))
             return False
         try:
             got.append(spec.convert(returned, wanted))
         except _BadResult as bad:
             print(f"✗ {spec.name}: {bad}")
-            print(f"  Case {number} of {total} ({case.title}):")
+            print(text("  Case {number} of {total} ({title}):", number=number, total=total,
+                       title=_translated(case.title)))
             _print_inputs(case)
-            _print_value("expected:", spec.show(wanted))
+            _print_value(text("expected:"), spec.show(wanted))
             return False
     failing = [i for i in range(total) if not _same(got[i], expected[i])]
     if not failing:
-        print(f"✓ {spec.name}: all {total} cases pass")
+        print(text("✓ {name}: all {total} cases pass", name=spec.name, total=total))
         return True
     first = failing[0]
     case = spec.cases[first]
-    print(f"✗ {spec.name}: {len(failing)} of {total} cases fail")
-    print(f"  Case {first + 1} ({case.title}):")
+    print(text("✗ {name}: {failing} of {total} cases fail", name=spec.name, failing=len(failing), total=total))
+    print(text("  Case {number} ({title}):", number=first + 1, title=_translated(case.title)))
     _print_inputs(case)
-    _print_value("expected:", spec.show(expected[first]))
-    _print_value("got:     ", spec.show(got[first]))
+    _print_value(text("expected:"), spec.show(expected[first]))
+    _print_value(text("got:     "), spec.show(got[first]))
     if spec.explain is not None:
         extra = spec.explain(expected[first], got[first])
         if extra:
             print(f"    {extra}")
-    others = [f"{i + 1} ({spec.cases[i].title})" for i in failing[1:6]]
+    others = [text("{number} ({title})", number=i + 1, title=_translated(spec.cases[i].title))
+              for i in failing[1:6]]
     if others:
-        more = f" and {len(failing) - 6} more" if len(failing) > 6 else ""
-        print(f"  Also failing: case{'s' if len(others) > 1 else ''} " + ", ".join(others) + more)
+        listed = text(", ").join(others)
+        if len(failing) > 6:
+            listed += text(" and {count} more", count=len(failing) - 6)
+        print(text("  Also failing: cases {cases}", cases=listed) if len(others) > 1 else
+              text("  Also failing: case {cases}", cases=listed))
     hint = _explained_by(spec, got, range(total)) or _explained_by(spec, got, failing)
-    print(f"  Hint: {hint or case.hint or spec.hint}")
+    print(text("  Hint: {hint}", hint=_translated(hint or case.hint or spec.hint)))
     return False
 
 
@@ -1255,20 +1282,22 @@ def check_cross_entropy(fn: Callable[[Tensor, int], Any]) -> bool:
 def _kept(mask: Tensor) -> str:
     """A mask as the list of its True positions."""
     mask = mask.bool() if mask.dtype != torch.bool else mask
-    return f"True at {mask.nonzero().flatten().tolist()} (of {mask.shape[0]})" if mask.dim() == 1 else _tensor(mask)
+    if mask.dim() != 1:
+        return _tensor(mask)
+    return text("True at {positions} (of {count})", positions=mask.nonzero().flatten().tolist(), count=mask.shape[0])
 
 
 def _mask_difference(expected: Tensor, got: Tensor) -> str:
     if expected.shape != got.shape:
-        return f"shape: expected {list(expected.shape)}, got {list(got.shape)}"
+        return text("shape: expected {expected}, got {got}", expected=list(expected.shape), got=list(got.shape))
     missing = (expected & ~got).nonzero().flatten().tolist()
     extra = (got & ~expected).nonzero().flatten().tolist()
     parts = []
     if missing:
-        parts.append(f"missing {missing}")
+        parts.append(text("missing {positions}", positions=missing))
     if extra:
-        parts.append(f"should not be kept {extra}")
-    return "; ".join(parts)
+        parts.append(text("should not be kept {positions}", positions=extra))
+    return text("; ").join(parts)
 
 
 def _mask_variant(conf_loss: Tensor, positive: Tensor, ratio: float, *, exclude: bool = True, cap: bool = True,
@@ -1529,8 +1558,8 @@ def check_multibox_loss(fn: Callable[[Tensor, Tensor, list, list, Tensor], Any])
         locs, scores = predictions(len(b), prior_set.shape[0], C)
         cases.append(_Case(title, (locs, scores, b, l, prior_set), [
             ("predicted_locs", _tensor(locs)), ("predicted_scores", _tensor(scores)),
-            *[(f"boxes[{i}]", _tensor(bi) if bi.numel() else "empty, shape [0, 4]") for i, bi in enumerate(b)],
-            *[(f"labels[{i}]", _tensor(li) if li.numel() else "empty, shape [0]") for i, li in enumerate(l)],
+            *[(f"boxes[{i}]", _tensor(bi) if bi.numel() else text("empty, shape [0, 4]")) for i, bi in enumerate(b)],
+            *[(f"labels[{i}]", _tensor(li) if li.numel() else text("empty, shape [0]")) for i, li in enumerate(l)],
             ("priors_cxcy", "priors.tiny_detector_priors() (441)" if prior_set is tiny else _tensor(prior_set))],
             hint))
     for k in range(3):
@@ -1601,7 +1630,7 @@ __all__ += [  # the checks of notebook 09, kept together at the end of the modul
 
 def _to_batch_mask(value: Any, expected: Tensor) -> Tensor:
     """A bool mask (or 0/1 integers) of the shape of ``expected`` -> a bool tensor."""
-    wanted = f"a bool mask of shape {list(expected.shape)} = [B, P], True for the kept negatives"
+    wanted = text("a bool mask of shape {shape} = [B, P], True for the kept negatives", shape=list(expected.shape))
     if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
         value = torch.as_tensor(value)
     if not isinstance(value, Tensor):
@@ -1635,12 +1664,13 @@ def _flat_mining(loss_c: Tensor, positive: Tensor, ratio: float, *, order: str =
 
 
 def _batch_mask_text(mask: Tensor) -> str:
-    return "; ".join(f"image {b}: True at {row.nonzero().flatten().tolist()}" for b, row in enumerate(mask))
+    return text("; ").join(text("image {image}: True at {positions}", image=b, positions=row.nonzero().flatten().tolist())
+                           for b, row in enumerate(mask))
 
 
 def _batch_mask_difference(expected: Tensor, got: Tensor) -> str:
     if expected.shape != got.shape:
-        return f"shape: expected {list(expected.shape)}, got {list(got.shape)}"
+        return text("shape: expected {expected}, got {got}", expected=list(expected.shape), got=list(got.shape))
     return "; ".join(f"image {b}: {_mask_difference(expected[b], got[b])}" for b in range(expected.shape[0])
                      if not torch.equal(expected[b], got[b]))
 
@@ -1778,7 +1808,7 @@ def check_fix_swapped_corners(fn: Callable[[Tensor], Any]) -> bool:
         for g in torch.randperm(G, generator=generator)[: 1 + k % 2].tolist():
             boxes[g] = boxes[g][[[2, 1, 0, 3], [0, 3, 2, 1], [2, 3, 0, 1]][(g + k) % 3]]
         hand.append((f"random boxes {k + 1}", boxes, ""))
-    cases = [_Case(t, (b,), [("boxes", _tensor(b) if b.numel() else "empty, shape [0, 4]")], h) for t, b, h in hand]
+    cases = [_Case(t, (b,), [("boxes", _tensor(b) if b.numel() else text("empty, shape [0, 4]"))], h) for t, b, h in hand]
     mistakes = [
         _Mistake("a box with width or height exactly 0 must be reported too (log 0 = -inf): test x2 <= x1 and "
                  "y2 <= y1, not <.", lambda b: _bad_box_variant(b, strict=True)),
@@ -1819,10 +1849,10 @@ def _gt_index_text(gt_index: Tensor) -> str:
     if gt_index.dim() != 1 or gt_index.dtype.is_floating_point:
         return _tensor(gt_index)
     count = int(gt_index.max()) + 1 if gt_index.numel() else 0
-    parts = [f"GT {g}: " + (f"priors {(gt_index == g).nonzero().flatten().tolist()}" if (gt_index == g).any()
-                             else "no prior") for g in range(count)]
-    parts.append(f"{int((gt_index < 0).sum())} priors background")
-    return "; ".join(parts)
+    parts = [text("GT {g}: priors {priors}", g=g, priors=(gt_index == g).nonzero().flatten().tolist())
+             if (gt_index == g).any() else text("GT {g}: no prior", g=g) for g in range(count)]
+    parts.append(text("{count} priors background", count=int((gt_index < 0).sum())))
+    return text("; ").join(parts)
 
 
 def _label_text(labels: Tensor) -> str:
@@ -1830,11 +1860,11 @@ def _label_text(labels: Tensor) -> str:
         return _tensor(labels)
     positive = (labels != 0).nonzero().flatten()
     shown = ", ".join(f"{p}: {int(labels[p])}" for p in positive.tolist()[:12])
-    more = f", ... ({len(positive)} in all)" if len(positive) > 12 else ""
-    rest = f"{int((labels == 0).sum())} priors 0 (background)"
+    more = text(", ... ({count} in all)", count=len(positive)) if len(positive) > 12 else ""
+    rest = text("{count} priors 0 (background)", count=int((labels == 0).sum()))
     negative = int((labels < 0).sum())
-    return (f"class per positive prior {{{shown}{more}}}; " if len(positive) else "no positive prior; ") + rest + \
-        (f"; {negative} priors below 0" if negative else "")
+    return (text("class per positive prior {{{shown}}}; ", shown=shown + more) if len(positive) else
+            text("no positive prior; ")) + rest + (text("; {count} priors below 0", count=negative) if negative else "")
 
 
 def _dummy_box_labels(gt_boxes: Tensor, gt_labels: Tensor, priors_cxcy: Tensor, label: int) -> Tensor:
@@ -1894,8 +1924,8 @@ def check_fix_empty_image(fn: Callable[[Tensor, Tensor, Tensor], Any]) -> bool:
         while not _unambiguous(gt, tiny):
             gt = torch.stack([_random_box(generator, min_size=0.2) for _ in range(1 + k)])
         hand.append((f"random image {k + 1}", gt, 1 + torch.randint(5, (1 + k,), generator=generator), ""))
-    cases = [_Case(t, (b, lab, tiny), [("gt_boxes", _tensor(b) if b.numel() else "empty, shape [0, 4]"),
-                                       ("gt_labels", _tensor(lab) if lab.numel() else "empty, shape [0]"),
+    cases = [_Case(t, (b, lab, tiny), [("gt_boxes", _tensor(b) if b.numel() else text("empty, shape [0, 4]")),
+                                       ("gt_labels", _tensor(lab) if lab.numel() else text("empty, shape [0]")),
                                        ("priors_cxcy", "priors.tiny_detector_priors() (441)")], h)
              for t, b, lab, h in hand]
     for case in cases:  # the classic principle 1 must agree with the package on every non-empty case
@@ -1954,10 +1984,11 @@ def _lost_gt_variant(gt_boxes: Tensor, priors_cxcy: Tensor, *, principle1: str =
 
 def _gt_index_difference(expected: Tensor, got: Tensor) -> str:
     if expected.shape != got.shape:
-        return f"shape: expected {list(expected.shape)}, got {list(got.shape)}"
+        return text("shape: expected {expected}, got {got}", expected=list(expected.shape), got=list(got.shape))
     lost = [g for g in range(int(expected.max()) + 1) if not (got == g).any()]
     differ = (expected != got).nonzero().flatten().tolist()
-    return (f"GT left without any prior: {lost}; " if lost else "") + f"priors that differ: {differ[:12]}"
+    return ((text("GT left without any prior: {lost}; ", lost=lost) if lost else "")
+            + text("priors that differ: {priors}", priors=differ[:12]))
 
 
 def check_fix_lost_gt(fn: Callable[[Tensor, Tensor], Any]) -> bool:

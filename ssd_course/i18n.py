@@ -32,6 +32,8 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
+from ssd_course._checks_zh import CHECKS_ZH
+
 __all__ = ["CATALOGUE", "CJK_SAMPLE", "ENV_VAR", "LANGUAGES", "cjk_font", "figure_text", "font_covering",
            "font_status", "get_language", "set_language", "text"]
 
@@ -314,7 +316,7 @@ _ZH: dict[str, str] = {
         "交并比 >= 0.5 的先验框（阈值为 0.5 的第二个原则）：{priors_above_half}",
 }
 
-CATALOGUE: dict[str, dict[str, str]] = {"zh": _ZH}
+CATALOGUE: dict[str, dict[str, str]] = {"zh": _ZH | CHECKS_ZH}
 """Translations by language, each a dict from the English text to the translated text."""
 
 
