@@ -64,9 +64,10 @@ EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.txt"
 TESTS = {
     "boxes": ["tests/test_boxes.py", "tests/test_validation.py"],
     "priors": ["tests/test_priors.py", "tests/test_validation.py"],
-    "matching": ["tests/test_matching.py", "tests/test_validation.py"],
+    "matching": ["tests/test_matching.py", "tests/test_exact_matching_loss.py", "tests/test_validation.py"],
     "encoding": ["tests/test_encoding.py", "tests/test_bounds.py", "tests/test_validation.py", "tests/test_detection.py"],
-    "loss": ["tests/test_loss.py", "tests/test_defaults.py", "tests/test_bounds.py", "tests/test_validation.py"],
+    "loss": ["tests/test_loss.py", "tests/test_exact_matching_loss.py", "tests/test_defaults.py", "tests/test_bounds.py",
+             "tests/test_validation.py", "tests/test_distributed.py"],
     "detection": ["tests/test_detection.py", "tests/test_detection_exact.py"],
     "checks": ["tests/test_wrong_learners.py", "tests/test_checks.py", "tests/test_fix_checks.py"],
 }
