@@ -257,9 +257,9 @@ def principle1(iou: Tensor, unique: bool = True, gt_valid: Tensor | None = None)
     """
     gt_valid = _gt_valid(iou, gt_valid)
     *lead, G, P = iou.shape
-    if G == 0 or P == 0:  # before the reshape: [-1, 0, P] cannot be inferred from 0 elements
+    if G == 0 or P == 0:  # nothing to force (and the rows of [..., 0, P] cannot be reshaped)
         return torch.full((*lead, G), UNMATCHED, dtype=torch.long, device=iou.device)
-    rows = _Rows.of(iou.reshape(-1, G, P), gt_valid.reshape(-1, G))
+    rows = _Rows.of(iou, gt_valid)
     forced = torch.full((rows.table.shape[0], G), UNMATCHED, dtype=torch.long, device=iou.device)  # [B, G]
     forced[rows.table >= 0] = _principle1_rows(rows, unique)
     return forced.reshape(*lead, G)
@@ -276,8 +276,10 @@ class _Rows(NamedTuple):
 
     @staticmethod
     def of(iou: Tensor, valid: Tensor) -> _Rows:
-        """The rows of ``[B, G, P]`` IoU with its ``[B, G]`` mask."""
-        return _Rows.from_real(iou[valid], valid)
+        """The rows of ``[..., G, P]`` IoU with its ``[..., G]`` mask (``G >= 1``), the leading
+        dimensions flattened into the batch ``B``."""
+        valid = valid.reshape(-1, valid.shape[-1])  # [B, G]
+        return _Rows.from_real(iou.reshape(*valid.shape, iou.shape[-1])[valid], valid)
 
     @staticmethod
     def from_real(real_iou: Tensor, valid: Tensor) -> _Rows:
@@ -374,9 +376,7 @@ def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = No
             torch.full((*lead, P), UNMATCHED, dtype=torch.long, device=iou.device),
             iou.new_zeros((*lead, P)),
         )
-    flat_valid = gt_valid.reshape(-1, G)  # [B, G]
-    rows = _Rows.of(iou.reshape(flat_valid.shape[0], G, P), flat_valid)
-    gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
+    gt_index, best_iou = _principle2_rows(_Rows.of(iou, gt_valid), threshold)  # [B, P] each
     return gt_index.reshape(*lead, P), best_iou.clamp(min=0).reshape(*lead, P)
 
 
@@ -428,14 +428,11 @@ def assign(
     """
     threshold = check_threshold(threshold)
     gt_valid = _gt_valid(iou, gt_valid)
-    G, P = iou.shape[-2:]
+    *lead, G, P = iou.shape
     if G == 0 or P == 0:  # nothing to force: no GT, or no prior to force it onto
         gt_index, best_iou = principle2(iou, threshold, gt_valid)
         return gt_index, torch.zeros_like(gt_index), best_iou
-    *lead, G, P = iou.shape
-    flat_valid = gt_valid.reshape(-1, G)  # [B, G]
-    rows = _Rows.of(iou.reshape(flat_valid.shape[0], G, P), flat_valid)
-    return tuple(x.reshape(*lead, P) for x in _assign_rows(rows, threshold, unique))
+    return tuple(x.reshape(*lead, P) for x in _assign_rows(_Rows.of(iou, gt_valid), threshold, unique))
 
 
 def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> tuple[Tensor, Tensor, Tensor]:
