@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -195,18 +195,29 @@ def _first_bad_label(labels: Tensor, num_classes: int | None) -> tuple[int, str]
 EMPTY_IMAGE = "an image without objects is torch.zeros(0, 4), with labels torch.zeros(0, dtype=torch.long)"
 
 
-def check_empty_image(boxes_name: str, boxes: object, labels_name: str, labels: object) -> None:
+def _check_empty(name: str, x: object, wanted: str, right: Callable[[Tensor], bool]) -> None:
     """An empty tensor of the wrong shape or dtype is a learner's "no object" written as ``torch.tensor([])``."""
-    for name, x, good in ((boxes_name, boxes, lambda t: t.shape[-1:] == (4,) and t.dim() == 2),
-                          (labels_name, labels, lambda t: t.dim() == 1 and not t.dtype.is_floating_point)):
-        if isinstance(x, Tensor) and x.numel() == 0 and not good(x):
-            raise ValueError(f"{name} must be {'[G, 4] boxes' if name == boxes_name else '[G] integer labels'}; "
-                             f"got an empty {x.dtype} tensor of shape {shape_str(x)}: {EMPTY_IMAGE}")
+    if isinstance(x, Tensor) and x.numel() == 0 and not right(x):
+        raise ValueError(f"{name} must be {wanted}; got an empty {x.dtype} tensor of shape {shape_str(x)}: {EMPTY_IMAGE}")
+
+
+def check_empty_boxes(name: str, boxes: object) -> None:
+    _check_empty(name, boxes, "[G, 4] boxes", lambda t: t.shape[-1:] == (4,) and t.dim() == 2)
+
+
+def check_empty_labels(name: str, labels: object) -> None:
+    _check_empty(name, labels, "[G] integer labels", lambda t: t.dim() == 1 and not t.dtype.is_floating_point)
+
+
+def check_empty_image(boxes_name: str, boxes: object, labels_name: str, labels: object) -> None:
+    """The boxes and labels of one image, when empty, have the shapes of an image without objects."""
+    check_empty_boxes(boxes_name, boxes)
+    check_empty_labels(labels_name, labels)
 
 
 def check_gt_boxes(name: str, boxes: object) -> Tensor:
     """Finite, fractional xyxy boxes ``[G, 4]`` of one image with x2 > x1 and y2 > y1."""
-    check_empty_image(name, boxes, "", None)
+    check_empty_boxes(name, boxes)
     boxes = check_tensor(name, boxes, ndim=2, last_dim=4, floating=True, expected="of shape [G, 4] (x1, y1, x2, y2)")
     found = _first_bad_box(boxes)
     if found is not None:
@@ -217,7 +228,7 @@ def check_gt_boxes(name: str, boxes: object) -> Tensor:
 
 def check_gt_labels(name: str, labels: object, num_boxes: int, num_classes: int | None = None) -> Tensor:
     """Integer labels ``[G]`` of one image, in 1..C-1 (0 is background and never a GT class)."""
-    check_empty_image("", None, name, labels)
+    check_empty_labels(name, labels)
     labels = check_tensor(name, labels, ndim=1, integer=True, expected=f"of shape [G] = [{num_boxes}]")
     if labels.shape[0] != num_boxes:
         raise ValueError(f"{name} must have one label per box, shape [{num_boxes}]; got shape {shape_str(labels)}")
