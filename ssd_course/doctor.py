@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from ssd_course.i18n import CJK_SAMPLE, cjk_font, font_covering
+from ssd_course.i18n import CJK_SAMPLE, FONT_PACKAGE, cjk_font, font_covering, font_status
 
 __all__ = [
     "CJK_SAMPLE",
@@ -266,12 +266,10 @@ def check_cjk_font() -> Check:
         import matplotlib  # noqa: F401
     except ImportError as error:
         return Check("FAIL", "CJK font", f"matplotlib cannot be imported ({error})", "pip install 'matplotlib>=3.7'")
-    from ssd_course import i18n
-
     if cjk_font() is not None:
-        return Check("ok", "CJK font", i18n.font_status())
+        return Check("ok", "CJK font", font_status())
     return Check("warn", "CJK font", "no font with Chinese characters for matplotlib: the Chinese notebooks' figures "
-                                     "keep English labels", f"python -m pip install {i18n.FONT_PACKAGE}")
+                                     "keep English labels", f"python -m pip install {FONT_PACKAGE}")
 
 
 # ---------------------------------------------------------------------------------------------
