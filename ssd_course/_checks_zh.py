@@ -538,6 +538,10 @@ CHECKS_ZH: dict[str, str] = {
     "a box with both corners swapped (its area x * y is positive)": "一个两对角点都对调了的框（它的面积 x * y 为正）",
     "a box of width 0": "一个宽度为 0 的框",
     "a box of height 0": "一个高度为 0 的框",
+    "a very thin box, 0.0005 wide (it encodes fine)": "一个很细的框，宽 0.0005（它可以正常编码）",
+    "a thin box is a good box: its width is small but positive, so log(g_w / d_w) is finite. Reject only "
+    "x2 <= x1 or y2 <= y1, with no tolerance.":
+        "细框也是好框：它的宽度很小但为正，所以 log(g_w / d_w) 是有限的。只拒绝 x2 <= x1 或 y2 <= y1，不要加容差。",
     "no box at all (an image without objects is fine)": "一个框也没有（没有物体的图像是正常的）",
     "random boxes {n0}": "随机框组 {n0}",
     "x2 < x1 for every box: width x2 - x1 is negative and log(width / prior width) is NaN.":

@@ -213,6 +213,8 @@ def _to_float(value: Any, expected: Any) -> float:
     """A Python number or a one-element tensor (or array) -> float."""
     if isinstance(value, bool) or value is None or isinstance(value, tuple | list | dict | str):
         raise _bad(value, text("one number (a float or a 0-dim tensor)"))
+    if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array or scalar
+        value = torch.as_tensor(value)
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise _bad(value, text("one number (a float or a 0-dim tensor)"))
@@ -1798,6 +1800,9 @@ def check_fix_swapped_corners(fn: Callable[[Tensor], Any]) -> bool:
          "a width of exactly 0 gives log 0 = -inf: reject x2 <= x1, not only x2 < x1."),
         ("a box of height 0", _mt([0.1, 0.5, 0.3, 0.5], [0.2, 0.2, 0.6, 0.7]),
          "a height of exactly 0 gives log 0 = -inf: reject y2 <= y1."),
+        ("a very thin box, 0.0005 wide (it encodes fine)", _mt([0.1, 0.2, 0.4, 0.6], [0.5, 0.1, 0.5005, 0.9]),
+         "a thin box is a good box: its width is small but positive, so log(g_w / d_w) is finite. Reject only "
+         "x2 <= x1 or y2 <= y1, with no tolerance."),
         ("no box at all (an image without objects is fine)", torch.zeros(0, 4, dtype=_DTYPE),
          "an image without objects has no bad box: return an empty tensor."),
     ]

@@ -288,6 +288,11 @@ def bad_boxes_first_only(boxes_xyxy):
     return right_fix.bad_boxes_vectorised(boxes_xyxy)[:1]
 
 
+def bad_boxes_with_a_tolerance(boxes_xyxy):  # "almost zero" counted as zero
+    width, height = boxes_xyxy[:, 2] - boxes_xyxy[:, 0], boxes_xyxy[:, 3] - boxes_xyxy[:, 1]
+    return ((width <= 1e-3) | (height <= 1e-3)).nonzero().flatten()
+
+
 def labels_minus_one_for_empty(gt_boxes, gt_labels, priors_cxcy):
     if len(gt_boxes) == 0:
         return torch.full((len(priors_cxcy),), -1)
@@ -406,6 +411,7 @@ HAND_WRONG = {
     "check_fix_swapped_corners": (right_fix.bad_boxes_vectorised, [
         (right_fix.bad_boxes_strict, "exactly 0"),
         (bad_boxes_first_only, ""),
+        (bad_boxes_with_a_tolerance, "thin box is a good box"),
     ]),
     "check_fix_empty_image": (right_fix.labels_with_the_package, [
         (labels_minus_one_for_empty, "not -1"),
