@@ -612,12 +612,14 @@ def check_iou_pair(fn: Callable[[Tensor, Tensor], Any]) -> bool:
         cases.append(_Case(f"random pair {k + 1}", (a, b), [("box_a", _tensor(a)), ("box_b", _tensor(b))]))
 
     mistakes = [
-        _Mistake("your results match an IoU whose intersection width and height are not clamped at 0: for "
-                 "boxes that do not overlap, min(x2) - max(x1) is negative. Use max(0, ...) for the width and "
-                 "for the height separately.", lambda a, b: _iou_variant(a, b, clamp="none", guard=False)),
+        # the clamped product first: where only boxes apart in both x and y fail, both formulas agree
+        # there, and an unclamped intersection would also have failed the boxes apart in x only
         _Mistake("your results match an IoU that clamps the product width * height instead of each side: two "
                  "negative sides multiply to a positive 'intersection'. Clamp the width and the height at 0 "
                  "separately.", lambda a, b: _iou_variant(a, b, clamp="product", guard=False)),
+        _Mistake("your results match an IoU whose intersection width and height are not clamped at 0: for "
+                 "boxes that do not overlap, min(x2) - max(x1) is negative. Use max(0, ...) for the width and "
+                 "for the height separately.", lambda a, b: _iou_variant(a, b, clamp="none", guard=False)),
         _Mistake("your results match intersection / (area_a + area_b): the union counts the intersection "
                  "twice unless you subtract it once: union = area_a + area_b - intersection.",
                  lambda a, b: _iou_variant(a, b, union="sum", guard=False)),
