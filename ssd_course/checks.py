@@ -1802,7 +1802,7 @@ def check_fix_swapped_corners(fn: Callable[[Tensor], Any]) -> bool:
          "a width of exactly 0 gives log 0 = -inf: reject x2 <= x1, not only x2 < x1."),
         ("a box of height 0", _mt([0.1, 0.5, 0.3, 0.5], [0.2, 0.2, 0.6, 0.7]),
          "a height of exactly 0 gives log 0 = -inf: reject y2 <= y1."),
-        ("a very thin box, 0.0005 wide (it encodes fine)", _mt([0.1, 0.2, 0.4, 0.6], [0.5, 0.1, 0.5005, 0.9]),
+        ("a very thin box, 0.0005 wide (it encodes fine)", _mt([0.1, 0.2, 0.4, 0.6], [0.2, 0.3, 0.2005, 0.8]),
          "a thin box is a good box: its width is small but positive, so log(g_w / d_w) is finite. Reject only "
          "x2 <= x1 or y2 <= y1, with no tolerance."),
         ("no box at all (an image without objects is fine)", torch.zeros(0, 4, dtype=_DTYPE),
