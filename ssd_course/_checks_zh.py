@@ -54,8 +54,8 @@ CHECKS_ZH: dict[str, str] = {
         "它应当返回{wanted}：从 torch.zeros(P, dtype=torch.bool) 开始，把保留的位置设为 True",
     "a bool mask of shape {shape} = [B, P], True for the kept negatives":
         "一个形状为 {shape} = [B, P] 的 bool 掩码，保留的负样本处为 True",
-    "empty, shape [0, 4]": "空，形状 [0, 4]",
-    "empty, shape [0]": "空，形状 [0]",
+    "empty, shape {shape}": "空，形状 {shape}",
+    "image {image}: {difference}": "图像 {image}：{difference}",
     # explanations of a difference
     "True at {positions} (of {count})": "在 {positions} 处为 True（共 {count} 个）",
     "shape: expected {expected}, got {got}": "形状：期望 {expected}，得到 {got}",
@@ -229,7 +229,7 @@ CHECKS_ZH: dict[str, str] = {
         "再把两者都去掉（例如把那一行和那一列设为 -1）。",
     "priors above and below the threshold": "阈值上下都有先验框",
     "an IoU exactly at the threshold": "交并比正好等于阈值",
-    "two GTs above the threshold for one prior": "一个先验框与两个真实框的交并比都超过阈值",
+    "two GTs reach the threshold for one prior": "一个先验框与两个真实框的交并比都达到阈值",
     "no prior reaches the threshold": "没有先验框达到阈值",
     "a lower threshold, 0.3": "更低的阈值，0.3",
     "two GTs tie for a prior": "两个真实框争一个先验框，交并比相同",

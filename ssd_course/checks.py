@@ -47,6 +47,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import numbers
@@ -154,11 +155,7 @@ def _copy(args: tuple) -> tuple:
 def _number(x: float) -> str:
     if isinstance(x, int):  # bool included
         return str(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    text = f"{x:.4f}"
+    text = f"{x:.4f}"  # nan, inf and -inf by name
     return "0.0000" if text == "-0.0000" else text
 
 
@@ -166,6 +163,8 @@ def _tensor(t: Tensor, indent: str = "") -> str:
     """A small tensor as text: floats with 4 decimals, one row per line."""
     if t.numel() > _MAX_SHOWN:
         return text("tensor of shape {shape} (seeded random values)", shape=list(t.shape))
+    if t.numel() == 0:
+        return text("empty, shape {shape}", shape=list(t.shape))
     if t.dim() == 0:
         return _number(t.item())
     if t.dim() == 1:
@@ -183,8 +182,8 @@ def _same(a: Any, b: Any) -> bool:
             return bool(torch.isclose(a.double(), b.double(), rtol=_RTOL, atol=_ATOL, equal_nan=True).all())
         return bool(torch.equal(a, b))
     if isinstance(a, float) or isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
+        if math.isnan(a) and math.isnan(b):
+            return True  # any other comparison with NaN is False below
         if math.isinf(a) or math.isinf(b):
             return a == b
         return abs(a - b) <= _ATOL + _RTOL * abs(b)
@@ -235,12 +234,7 @@ def _to_float_tensor(value: Any, expected: Tensor) -> Tensor:
         if not (value.dtype.is_floating_point or value.dtype in (torch.int32, torch.int64)):
             raise _bad(value, wanted)
         return value.detach().cpu().to(_DTYPE)
-    if isinstance(value, tuple | list):
-        try:
-            return torch.tensor([float(v) for v in value], dtype=_DTYPE)
-        except (TypeError, ValueError, RuntimeError):
-            raise _bad(value, wanted) from None
-    try:
+    try:  # a tuple or list of numbers or 0-dim tensors, or an array
         return torch.as_tensor(value, dtype=_DTYPE)
     except (TypeError, ValueError, RuntimeError):
         raise _bad(value, wanted) from None
@@ -249,13 +243,9 @@ def _to_float_tensor(value: Any, expected: Tensor) -> Tensor:
 def _to_int_tensor(value: Any, expected: Tensor) -> Tensor:
     """Integer indices, as a tensor or a list of ints, -> an int64 tensor."""
     wanted = text("a tensor of {count} integer indices (shape [{count}], dtype torch.int64)", count=expected.shape[0])
-    if value is None or isinstance(value, bool | str | dict | float):
-        raise _bad(value, wanted)
     if isinstance(value, tuple | list):
-        try:
+        with contextlib.suppress(TypeError, ValueError, RuntimeError):  # not numbers: refused below
             value = torch.tensor([int(v) if isinstance(v, int | Tensor) else v for v in value])
-        except (TypeError, ValueError, RuntimeError):
-            raise _bad(value, wanted) from None
     if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
         value = torch.as_tensor(value)
     if not isinstance(value, Tensor):
@@ -286,10 +276,8 @@ def _to_mask(value: Any, expected: Tensor) -> Tensor:
     P = expected.shape[0]
     wanted = text("a bool mask of shape [P] = [{P}], True for the kept negatives", P=P)
     if isinstance(value, tuple | list):
-        try:
+        with contextlib.suppress(TypeError, ValueError, RuntimeError):  # not booleans: refused below
             value = torch.tensor([bool(v) if isinstance(v, bool) else v for v in value])
-        except (TypeError, ValueError, RuntimeError):
-            raise _bad(value, wanted) from None
     if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
         value = torch.as_tensor(value)
     if not isinstance(value, Tensor):
@@ -383,8 +371,6 @@ def _translated(english: str) -> str:
     numbers = re.findall(r"\d+", english)
     counter = iter(range(len(numbers)))
     template = re.sub(r"\d+", lambda _: f"{{n{next(counter)}}}", english)
-    if template == english or text(template) == template:
-        return english
     return text(template, **{f"n{k}": number for k, number in enumerate(numbers)})
 
 
@@ -921,7 +907,7 @@ def check_principle2(fn: Callable[[Tensor, float], Any]) -> bool:
         ("priors above and below the threshold", _mt([0.6, 0.3, 0.0], [0.7, 0.1, 0.55]), 0.5, ""),
         ("an IoU exactly at the threshold", _mt([0.5, 0.2, 0.75], [0.1, 0.45, 0.25]), 0.5,
          "the threshold is a minimum: IoU >= threshold matches, so an IoU of exactly 0.5 is a match."),
-        ("two GTs above the threshold for one prior", _mt([0.55, 0.1, 0.2, 0.3], [0.8, 0.05, 0.6, 0.0]), 0.5,
+        ("two GTs reach the threshold for one prior", _mt([0.5, 0.1, 0.2, 0.3], [0.8, 0.05, 0.6, 0.0]), 0.5,
          "a prior above the threshold for two GTs takes the GT with the highest IoU."),
         ("no prior reaches the threshold", _mt([0.3, 0.2, 0.1], [0.25, 0.4, 0.35]), 0.5,
          "a prior whose best IoU is below the threshold is unmatched: -1."),
@@ -1437,8 +1423,7 @@ def check_loss_normalisation(fn: Callable[[Tensor, Tensor, int, float], Any]) ->
     ]:
         loc_loss, conf_loss = parts(n, k)
         hand.append(_Case(title, (loc_loss, conf_loss, n, alpha), [
-            ("loc_loss", _tensor(loc_loss) if n else "tensor of shape [0, 4] (empty)"),
-            ("conf_loss", _tensor(conf_loss) if k else "tensor of shape [0] (empty)"),
+            ("loc_loss", _tensor(loc_loss)), ("conf_loss", _tensor(conf_loss)),
             ("num_positives", str(n)), ("alpha", _number(alpha))], hint))
 
     def formula(loc_loss: Tensor, conf_loss: Tensor, n: int, alpha: float, *, loc_by: str = "N",
@@ -1562,8 +1547,8 @@ def check_multibox_loss(fn: Callable[[Tensor, Tensor, list, list, Tensor], Any])
         locs, scores = predictions(len(b), prior_set.shape[0], C)
         cases.append(_Case(title, (locs, scores, b, l, prior_set), [
             ("predicted_locs", _tensor(locs)), ("predicted_scores", _tensor(scores)),
-            *[(f"boxes[{i}]", _tensor(bi) if bi.numel() else text("empty, shape [0, 4]")) for i, bi in enumerate(b)],
-            *[(f"labels[{i}]", _tensor(li) if li.numel() else text("empty, shape [0]")) for i, li in enumerate(l)],
+            *[(f"boxes[{i}]", _tensor(bi)) for i, bi in enumerate(b)],
+            *[(f"labels[{i}]", _tensor(li)) for i, li in enumerate(l)],
             ("priors_cxcy", "priors.tiny_detector_priors() (441)" if prior_set is tiny else _tensor(prior_set))],
             hint))
     for k in range(3):
@@ -1675,8 +1660,8 @@ def _batch_mask_text(mask: Tensor) -> str:
 def _batch_mask_difference(expected: Tensor, got: Tensor) -> str:
     if expected.shape != got.shape:
         return text("shape: expected {expected}, got {got}", expected=list(expected.shape), got=list(got.shape))
-    return "; ".join(f"image {b}: {_mask_difference(expected[b], got[b])}" for b in range(expected.shape[0])
-                     if not torch.equal(expected[b], got[b]))
+    return text("; ").join(text("image {image}: {difference}", image=b, difference=_mask_difference(expected[b], got[b]))
+                           for b in range(expected.shape[0]) if not torch.equal(expected[b], got[b]))
 
 
 def check_fix_mask_shape(fn: Callable[[Tensor, Tensor, float], Any]) -> bool:
@@ -1759,8 +1744,6 @@ def check_fix_mask_shape(fn: Callable[[Tensor, Tensor, float], Any]) -> bool:
 def _bad_box_variant(boxes: Tensor, *, strict: bool = False, columns: str = "xy", area: bool = False,
                      pairs: tuple[tuple[int, int], tuple[int, int]] = ((0, 2), (1, 3))) -> Tensor:
     """Indices of the boxes that cannot be encoded: right (defaults) or with a wrong test."""
-    if boxes.shape[0] == 0:
-        return torch.zeros(0, dtype=torch.long)
     (x1, x2), (y1, y2) = pairs
     width, height = boxes[:, x2] - boxes[:, x1], boxes[:, y2] - boxes[:, y1]  # [G] each
     if area:
@@ -1815,7 +1798,7 @@ def check_fix_swapped_corners(fn: Callable[[Tensor], Any]) -> bool:
         for g in torch.randperm(G, generator=generator)[: 1 + k % 2].tolist():
             boxes[g] = boxes[g][[[2, 1, 0, 3], [0, 3, 2, 1], [2, 3, 0, 1]][(g + k) % 3]]
         hand.append((f"random boxes {k + 1}", boxes, ""))
-    cases = [_Case(t, (b,), [("boxes", _tensor(b) if b.numel() else text("empty, shape [0, 4]"))], h) for t, b, h in hand]
+    cases = [_Case(t, (b,), [("boxes", _tensor(b))], h) for t, b, h in hand]
     mistakes = [
         _Mistake("a box with width or height exactly 0 must be reported too (log 0 = -inf): test x2 <= x1 and "
                  "y2 <= y1, not <.", lambda b: _bad_box_variant(b, strict=True)),
@@ -1931,8 +1914,8 @@ def check_fix_empty_image(fn: Callable[[Tensor, Tensor, Tensor], Any]) -> bool:
         while not _unambiguous(gt, tiny):
             gt = torch.stack([_random_box(generator, min_size=0.2) for _ in range(1 + k)])
         hand.append((f"random image {k + 1}", gt, 1 + torch.randint(5, (1 + k,), generator=generator), ""))
-    cases = [_Case(t, (b, lab, tiny), [("gt_boxes", _tensor(b) if b.numel() else text("empty, shape [0, 4]")),
-                                       ("gt_labels", _tensor(lab) if lab.numel() else text("empty, shape [0]")),
+    cases = [_Case(t, (b, lab, tiny), [("gt_boxes", _tensor(b)),
+                                       ("gt_labels", _tensor(lab)),
                                        ("priors_cxcy", "priors.tiny_detector_priors() (441)")], h)
              for t, b, lab, h in hand]
     for case in cases:  # the classic principle 1 must agree with the package on every non-empty case

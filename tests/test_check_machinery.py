@@ -9,7 +9,9 @@ came back and what was wanted."""
 
 from __future__ import annotations
 
+import linecache
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -248,3 +250,79 @@ def test_a_title_is_translated_whole_or_with_its_numbers_as_fields(chinese):
 def test_in_english_a_title_is_printed_as_written():
     assert checks._translated("random box 3") == "random box 3"
     assert checks._translated("weights {n0}") == "weights {n0}"
+
+
+def test_an_empty_tensor_is_shown_as_empty_with_its_shape():
+    assert checks._tensor(torch.zeros(0, 4)) == "empty, shape [0, 4]"
+    assert checks._tensor(torch.zeros(0)) == "empty, shape [0]"
+
+
+def test_the_empty_inputs_of_a_case_are_shown_as_empty(capsys):
+    def normalisation_nan_for_n_0(loc_loss, conf_loss, num_positives, alpha):
+        return float((conf_loss.sum() + alpha * loc_loss.sum()) / num_positives) if num_positives else math.nan
+
+    assert checks.check_loss_normalisation(normalisation_nan_for_n_0) is False
+    out = capsys.readouterr().out
+    assert "    loc_loss = empty, shape [0, 4]\n    conf_loss = empty, shape [0]\n" in out
+
+
+def test_a_mask_is_shown_as_its_true_positions():
+    assert checks._kept(torch.tensor([False, True, True])) == "True at [1, 2] (of 3)"
+    assert checks._kept(torch.tensor([0, 1, 1])) == "True at [1, 2] (of 3)"
+    assert checks._kept(torch.tensor([[True, False]])) == "[[True, False]]"
+
+
+def test_two_masks_differ_by_the_missing_and_the_extra_positions():
+    expected = torch.tensor([True, True, False, False])
+    assert checks._mask_difference(expected, torch.tensor([True, False, True, False])) == \
+        "missing [1]; should not be kept [2]"
+    assert checks._mask_difference(expected, torch.tensor([True, False, False, False])) == "missing [1]"
+    assert checks._mask_difference(expected, torch.tensor([True, True, True, False])) == "should not be kept [2]"
+    assert checks._mask_difference(expected, expected.clone()) == ""
+    assert checks._mask_difference(expected, expected[:3]) == "shape: expected [4], got [3]"
+
+
+def test_two_batch_masks_differ_image_by_image():
+    expected = torch.tensor([[True, False], [False, True]])
+    got = torch.tensor([[True, False], [True, False]])
+    assert checks._batch_mask_difference(expected, got) == "image 1: missing [1]; should not be kept [0]"
+    assert checks._batch_mask_difference(expected, got.flatten()) == "shape: expected [2, 2], got [4]"
+
+
+@pytest.mark.parametrize("value", [np.array([[True, False]]), torch.tensor([[1, 0]]), torch.tensor([[True, False]])])
+def test_a_batch_mask_may_come_as_an_array_or_zeros_and_ones(value):
+    assert checks._to_batch_mask(value, torch.zeros(1, 2, dtype=torch.bool)).tolist() == [[True, False]]
+
+
+@pytest.mark.parametrize("value", [[[True, False]], torch.tensor([[1.0, 0.0]]), torch.tensor([[0, 2]]), None])
+def test_a_batch_mask_of_anything_else_is_refused(value):
+    assert "a bool mask of shape [1, 2] = [B, P]" in refusal(checks._to_batch_mask, value,
+                                                             torch.zeros(1, 2, dtype=torch.bool))
+
+
+def learner_source_partly_lost():
+    """A learner whose helper's source line is unknown (as for code made by exec): only the lines known are shown."""
+    source = ("def learner(box_a, box_b):\n"
+              "    return helper(box_a, box_b)\n"
+              "def helper(box_a, box_b):\n"
+              "    raise ValueError('no source for this line')\n")
+    namespace = {}
+    exec(compile(source, "<learner cell>", "exec"), namespace)
+    linecache.cache["<learner cell>"] = (None, None, source.splitlines(keepends=True)[:2], "<learner cell>")
+    return namespace["learner"]
+
+
+def test_a_line_whose_source_is_unknown_is_not_shown(capsys):
+    try:
+        assert checks.check_iou_pair(learner_source_partly_lost()) is False
+    finally:
+        linecache.cache.pop("<learner cell>", None)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "✗ iou_pair: your function raised ValueError: no source for this line"
+    assert lines[1].startswith("  Case 1 of 14 (")
+
+
+def test_a_tensor_that_requires_grad_is_read_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert checks._to_float(torch.tensor(0.25, requires_grad=True), 0.25) == 0.25

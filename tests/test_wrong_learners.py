@@ -907,8 +907,10 @@ def test_the_threshold_cases_of_principle2_are_what_their_titles_say():
     assert bool((best >= thr).any()) and bool((best < thr).any())
     iou, thr = cases["an IoU exactly at the threshold"]
     assert bool((iou.max(dim=0).values == thr).any())
-    iou, thr = cases["two GTs above the threshold for one prior"]
+    iou, thr = cases["two GTs reach the threshold for one prior"]
     assert bool(((iou >= thr).sum(dim=0) >= 2).any())
+    # ... the first of them exactly at it: the first GT reaching the threshold is not the best one
+    assert bool(((iou[0] == thr) & (iou[1] > thr)).any())
     iou, thr = cases["no prior reaches the threshold"]
     assert bool((iou < thr).all())
     assert cases["a lower threshold, 0.3"][1] == 0.3
