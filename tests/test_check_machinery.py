@@ -326,3 +326,23 @@ def test_a_tensor_that_requires_grad_is_read_without_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert checks._to_float(torch.tensor(0.25, requires_grad=True), 0.25) == 0.25
+
+
+def test_a_function_given_as_none_is_named_none(capsys):
+    assert checks.check_iou_pair(None) is False
+    assert capsys.readouterr().out.endswith("not check_iou_pair(my_function(...)); got None\n")
+
+
+def test_random_inputs_are_rounded_to_2_decimals_so_that_the_printed_case_is_the_case_run():
+    assert checks._rounded(torch.tensor([0.123456, -0.987654])).tolist() == [0.12, -0.99]
+    assert checks._rounded(torch.tensor([0.123456]), decimals=3).tolist() == [0.123]
+
+
+def test_a_random_box_lies_in_the_image_with_sides_from_min_size_to_0_7():
+    generator = checks._generator(0)
+    boxes = torch.stack([checks._random_box(generator) for _ in range(300)])  # [300, 4]
+    sides = boxes[:, 2:] - boxes[:, :2]
+    assert bool((boxes >= 0).all() and (boxes <= 1).all())
+    assert float(sides.min()) >= 0.1 - 1e-9 and float(sides.min()) < 0.15  # the smallest boxes reach min_size
+    assert float(sides.max()) <= 0.7 + 0.01 and float(sides.max()) > 0.65  # and the largest 0.7 (rounding aside)
+    assert torch.equal(boxes, checks._rounded(boxes))
