@@ -918,3 +918,25 @@ def test_the_threshold_cases_of_principle2_are_what_their_titles_say():
     best = iou.max(dim=0).values
     tied = (iou == best).sum(dim=0) >= 2
     assert bool((tied & (best >= thr)).any())  # a tie above the threshold: which GT wins matters
+
+
+def test_the_cases_of_the_swapped_corners_check_are_what_their_titles_say():
+    cases = {case.title: case.args[0] for case in spec_of("check_fix_swapped_corners").cases}
+    width = {title: boxes[:, 2] - boxes[:, 0] for title, boxes in cases.items()}
+    height = {title: boxes[:, 3] - boxes[:, 1] for title, boxes in cases.items()}
+    good = "three good boxes"
+    assert cases[good].shape == (3, 4) and bool((width[good] > 0).all() and (height[good] > 0).all())
+    every = "every box read as (x_max, y_min, x_min, y_max)"
+    assert torch.equal(cases[every], cases[good][:, [2, 1, 0, 3]]) and bool((width[every] < 0).all())
+    y_only = "one box with its y corners swapped"
+    assert (height[y_only] < 0).tolist() == [False, False, True] and bool((width[y_only] > 0).all())
+    both = "a box with both corners swapped (its area x * y is positive)"
+    assert ((width[both] < 0) & (height[both] < 0)).tolist() == [False, True, False]
+    assert (width["a box of width 0"] == 0).tolist() == [False, True]
+    assert (height["a box of height 0"] == 0).tolist() == [True, False]
+    thin = "a very thin box, 0.0005 wide (it encodes fine)"
+    assert bool((width[thin] > 0).all()) and 0 < float(width[thin].min()) < 1e-3
+    assert cases["no box at all (an image without objects is fine)"].shape == (0, 4)
+    random = [title for title in cases if title.startswith("random boxes")]
+    assert len(random) == 4
+    assert all(bool(((width[t] <= 0) | (height[t] <= 0)).any()) for t in random)  # each has a bad box
