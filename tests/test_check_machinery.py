@@ -21,6 +21,7 @@ import ssd_course
 from ssd_course import checks
 from ssd_course.i18n import CATALOGUE
 from tests import test_checks as right
+from tests.test_wrong_learners import off_by
 
 # ---------------------------------------------------------------------------------------------
 # Printing values
@@ -45,6 +46,34 @@ def test_a_matrix_is_printed_one_row_a_line_and_a_scalar_as_a_number():
     assert checks._tensor(torch.tensor([[1.0, -math.inf], [math.nan, 0.5]])) == "[[1.0000, -inf],\n [nan, 0.5000]]"
     assert checks._tensor(torch.tensor(2.0)) == "2.0000"
     assert checks._tensor(torch.tensor([3, 4])) == "[3, 4]"
+
+
+def test_an_empty_tensor_is_shown_as_empty_with_its_shape():
+    assert checks._tensor(torch.zeros(0, 4)) == "empty, shape [0, 4]"
+    assert checks._tensor(torch.zeros(0)) == "empty, shape [0]"
+
+
+def test_a_mask_is_shown_as_its_true_positions():
+    assert checks._kept(torch.tensor([False, True, True])) == "True at [1, 2] (of 3)"
+    assert checks._kept(torch.tensor([0, 1, 1])) == "True at [1, 2] (of 3)"
+    assert checks._kept(torch.tensor([[True, False]])) == "[[True, False]]"
+
+
+def test_two_masks_differ_by_the_missing_and_the_extra_positions():
+    expected = torch.tensor([True, True, False, False])
+    assert checks._mask_difference(expected, torch.tensor([True, False, True, False])) == \
+        "missing [1]; should not be kept [2]"
+    assert checks._mask_difference(expected, torch.tensor([True, False, False, False])) == "missing [1]"
+    assert checks._mask_difference(expected, torch.tensor([True, True, True, False])) == "should not be kept [2]"
+    assert checks._mask_difference(expected, expected.clone()) == ""
+    assert checks._mask_difference(expected, expected[:3]) == "shape: expected [4], got [3]"
+
+
+def test_two_batch_masks_differ_image_by_image():
+    expected = torch.tensor([[True, False], [False, True]])
+    got = torch.tensor([[True, False], [True, False]])
+    assert checks._batch_mask_difference(expected, got) == "image 1: missing [1]; should not be kept [0]"
+    assert checks._batch_mask_difference(expected, got.flatten()) == "shape: expected [2, 2], got [4]"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,6 +152,12 @@ def test_anything_else_than_one_number_is_refused_saying_what_came_back(value, w
     assert refusal(checks._to_float, value, 0.5).startswith(what)
 
 
+def test_a_tensor_that_requires_grad_is_read_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert checks._to_float(torch.tensor(0.25, requires_grad=True), 0.25) == 0.25
+
+
 @pytest.mark.parametrize("value", [(1.0, 2, torch.tensor(3.0)), [1, 2, 3], torch.tensor([1, 2, 3]),
                                    torch.tensor([1, 2, 3], dtype=torch.int32), np.array([1.0, 2.0, 3.0]),
                                    torch.tensor([1.0, 2.0, 3.0], requires_grad=True)])
@@ -186,9 +221,38 @@ def test_a_mask_of_anything_else_is_refused(value, why):
     assert why in message and "a bool mask of shape [P] = [3]" in message
 
 
+@pytest.mark.parametrize("value", [np.array([[True, False]]), torch.tensor([[1, 0]]), torch.tensor([[True, False]])])
+def test_a_batch_mask_may_come_as_an_array_or_zeros_and_ones(value):
+    assert checks._to_batch_mask(value, torch.zeros(1, 2, dtype=torch.bool)).tolist() == [[True, False]]
+
+
+@pytest.mark.parametrize("value", [[[True, False]], torch.tensor([[1.0, 0.0]]), torch.tensor([[0, 2]]), None])
+def test_a_batch_mask_of_anything_else_is_refused(value):
+    assert "a bool mask of shape [1, 2] = [B, P]" in refusal(checks._to_batch_mask, value,
+                                                             torch.zeros(1, 2, dtype=torch.bool))
+
+
 # ---------------------------------------------------------------------------------------------
-# The report
+# The report: the line that raised
 # ---------------------------------------------------------------------------------------------
+
+
+def test_a_function_given_as_none_is_named_none(capsys):
+    assert checks.check_iou_pair(None) is False
+    assert capsys.readouterr().out.endswith("not check_iou_pair(my_function(...)); got None\n")
+
+
+def iou_of_no_data(box_a, box_b):
+    import statistics
+
+    return statistics.mean([])  # raises inside the standard library's Python code
+
+
+def test_the_line_shown_is_the_learners_not_the_librarys(capsys):
+    assert checks.check_iou_pair(iou_of_no_data) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "✗ iou_pair: your function raised StatisticsError: mean requires at least one data point"
+    assert lines[1] == "  in iou_of_no_data: return statistics.mean([])  # raises inside the standard library's Python code"
 
 
 def iou_through_a_helper(box_a, box_b):
@@ -204,6 +268,86 @@ def test_the_line_shown_is_the_deepest_line_of_the_learners_code(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "✗ iou_pair: your function raised ArithmeticError: the learner's own helper fails"
     assert lines[1] == "  in _union_of: raise ArithmeticError(\"the learner's own helper fails\")"
+
+
+def test_a_callable_without_code_shows_the_deepest_line_outside_the_check(capsys):
+    import functools
+
+    assert checks.check_iou_pair(functools.partial(iou_of_no_data)) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("  in mean: ")  # the standard library's line, the only one known
+
+
+def test_a_builtin_that_raises_has_no_line_to_show(capsys):
+    assert checks.check_iou_pair(max) is False  # max(box_a, box_b) compares two tensors of 4
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("✗ iou_pair: your function raised RuntimeError: Boolean value of Tensor with more than one "
+                        "value is ambiguous")
+    assert lines[1] == "  Case 1 of 14 (two boxes overlapping by a quarter of each):"
+
+
+def learner_source_partly_lost():
+    """A learner whose helper's source line is unknown (as for code made by exec): only the lines known are shown."""
+    source = ("def learner(box_a, box_b):\n"
+              "    return helper(box_a, box_b)\n"
+              "def helper(box_a, box_b):\n"
+              "    raise ValueError('no source for this line')\n")
+    namespace = {}
+    exec(compile(source, "<learner cell>", "exec"), namespace)
+    linecache.cache["<learner cell>"] = (None, None, source.splitlines(keepends=True)[:2], "<learner cell>")
+    return namespace["learner"]
+
+
+def test_a_line_whose_source_is_unknown_is_not_shown(capsys):
+    try:
+        assert checks.check_iou_pair(learner_source_partly_lost()) is False
+    finally:
+        linecache.cache.pop("<learner cell>", None)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "✗ iou_pair: your function raised ValueError: no source for this line"
+    assert lines[1].startswith("  Case 1 of 14 (")
+
+
+@pytest.mark.parametrize(("length", "shown"), [(200, "x" * 200), (201, "x" * 200 + " ...")])
+def test_a_long_error_message_is_cut_after_200_characters(length, shown, capsys):
+    def long_error(box_a, box_b):
+        raise ValueError("x" * length + "\nsecond line")
+
+    assert checks.check_iou_pair(long_error) is False
+    assert capsys.readouterr().out.splitlines()[0] == f"✗ iou_pair: your function raised ValueError: {shown}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The report: the inputs, the values and the other failing cases
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_matrix_input_is_shown_one_row_a_line(capsys):
+    assert checks.check_principle1_loop(right.principle1_overwrite) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:6] == [
+        "  Case 3 (two GTs share their best prior):",
+        "    iou =",
+        "      [[0.9000, 0.5000, 0.0100],",
+        "       [0.8000, 0.7000, 0.0200]]",
+        "    expected: [0, 1]",
+    ]
+
+
+def test_the_empty_inputs_of_a_case_are_shown_as_empty(capsys):
+    def normalisation_nan_for_n_0(loc_loss, conf_loss, num_positives, alpha):
+        return float((conf_loss.sum() + alpha * loc_loss.sum()) / num_positives) if num_positives else math.nan
+
+    assert checks.check_loss_normalisation(normalisation_nan_for_n_0) is False
+    out = capsys.readouterr().out
+    assert "    loc_loss = empty, shape [0, 4]\n    conf_loss = empty, shape [0]\n" in out
+
+
+def test_a_value_of_several_lines_is_indented_under_its_label(capsys):
+    checks._print_value("expected:", "[[1, 2],\n [3, 4]]")
+    checks._print_value("got:     ", "[1, 2]")
+    assert capsys.readouterr().out.splitlines() == ["    expected:", "      [[1, 2],", "       [3, 4]]",
+                                                    "    got:      [1, 2]"]
 
 
 def wrong_on_the_first(count):
@@ -230,6 +374,29 @@ def test_the_other_failing_cases_are_listed_in_the_singular_or_the_plural(count,
     assert listed == ([] if also is None else [also])
 
 
+@pytest.mark.parametrize(("failing", "more"), [(6, ""), (7, " and 1 more")])
+def test_six_failing_cases_are_all_named_seven_are_counted(failing, more, capsys):
+    assert checks.check_iou_pair(wrong_on_the_first(failing)) is False
+    out = capsys.readouterr().out
+    assert f"✗ iou_pair: {failing} of 14 cases fail" in out
+    also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
+    assert also.startswith("  Also failing: cases 2 (") and also.count(" (") == 5
+    assert also.endswith(")" + more)
+
+
+def test_the_other_failing_cases_are_listed_up_to_five_then_counted(capsys):
+    assert checks.check_cxcywh_to_xyxy(off_by(right.cxcywh_to_xyxy)) is False  # every case fails
+    out = capsys.readouterr().out
+    also = next(line for line in out.splitlines() if line.startswith("  Also failing: "))
+    assert also.startswith("  Also failing: cases 2 (")
+    assert also.count(" (") == 5 and also.endswith(" and 6 more")  # 12 fail: the first, 5 listed, 6 more
+
+
+# ---------------------------------------------------------------------------------------------
+# The report in Chinese: case titles
+# ---------------------------------------------------------------------------------------------
+
+
 @pytest.fixture
 def chinese():
     ssd_course.set_language("zh")
@@ -252,85 +419,9 @@ def test_in_english_a_title_is_printed_as_written():
     assert checks._translated("weights {n0}") == "weights {n0}"
 
 
-def test_an_empty_tensor_is_shown_as_empty_with_its_shape():
-    assert checks._tensor(torch.zeros(0, 4)) == "empty, shape [0, 4]"
-    assert checks._tensor(torch.zeros(0)) == "empty, shape [0]"
-
-
-def test_the_empty_inputs_of_a_case_are_shown_as_empty(capsys):
-    def normalisation_nan_for_n_0(loc_loss, conf_loss, num_positives, alpha):
-        return float((conf_loss.sum() + alpha * loc_loss.sum()) / num_positives) if num_positives else math.nan
-
-    assert checks.check_loss_normalisation(normalisation_nan_for_n_0) is False
-    out = capsys.readouterr().out
-    assert "    loc_loss = empty, shape [0, 4]\n    conf_loss = empty, shape [0]\n" in out
-
-
-def test_a_mask_is_shown_as_its_true_positions():
-    assert checks._kept(torch.tensor([False, True, True])) == "True at [1, 2] (of 3)"
-    assert checks._kept(torch.tensor([0, 1, 1])) == "True at [1, 2] (of 3)"
-    assert checks._kept(torch.tensor([[True, False]])) == "[[True, False]]"
-
-
-def test_two_masks_differ_by_the_missing_and_the_extra_positions():
-    expected = torch.tensor([True, True, False, False])
-    assert checks._mask_difference(expected, torch.tensor([True, False, True, False])) == \
-        "missing [1]; should not be kept [2]"
-    assert checks._mask_difference(expected, torch.tensor([True, False, False, False])) == "missing [1]"
-    assert checks._mask_difference(expected, torch.tensor([True, True, True, False])) == "should not be kept [2]"
-    assert checks._mask_difference(expected, expected.clone()) == ""
-    assert checks._mask_difference(expected, expected[:3]) == "shape: expected [4], got [3]"
-
-
-def test_two_batch_masks_differ_image_by_image():
-    expected = torch.tensor([[True, False], [False, True]])
-    got = torch.tensor([[True, False], [True, False]])
-    assert checks._batch_mask_difference(expected, got) == "image 1: missing [1]; should not be kept [0]"
-    assert checks._batch_mask_difference(expected, got.flatten()) == "shape: expected [2, 2], got [4]"
-
-
-@pytest.mark.parametrize("value", [np.array([[True, False]]), torch.tensor([[1, 0]]), torch.tensor([[True, False]])])
-def test_a_batch_mask_may_come_as_an_array_or_zeros_and_ones(value):
-    assert checks._to_batch_mask(value, torch.zeros(1, 2, dtype=torch.bool)).tolist() == [[True, False]]
-
-
-@pytest.mark.parametrize("value", [[[True, False]], torch.tensor([[1.0, 0.0]]), torch.tensor([[0, 2]]), None])
-def test_a_batch_mask_of_anything_else_is_refused(value):
-    assert "a bool mask of shape [1, 2] = [B, P]" in refusal(checks._to_batch_mask, value,
-                                                             torch.zeros(1, 2, dtype=torch.bool))
-
-
-def learner_source_partly_lost():
-    """A learner whose helper's source line is unknown (as for code made by exec): only the lines known are shown."""
-    source = ("def learner(box_a, box_b):\n"
-              "    return helper(box_a, box_b)\n"
-              "def helper(box_a, box_b):\n"
-              "    raise ValueError('no source for this line')\n")
-    namespace = {}
-    exec(compile(source, "<learner cell>", "exec"), namespace)
-    linecache.cache["<learner cell>"] = (None, None, source.splitlines(keepends=True)[:2], "<learner cell>")
-    return namespace["learner"]
-
-
-def test_a_line_whose_source_is_unknown_is_not_shown(capsys):
-    try:
-        assert checks.check_iou_pair(learner_source_partly_lost()) is False
-    finally:
-        linecache.cache.pop("<learner cell>", None)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "✗ iou_pair: your function raised ValueError: no source for this line"
-    assert lines[1].startswith("  Case 1 of 14 (")
-
-
-def test_a_tensor_that_requires_grad_is_read_without_a_warning():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert checks._to_float(torch.tensor(0.25, requires_grad=True), 0.25) == 0.25
-
-
-def test_a_function_given_as_none_is_named_none(capsys):
-    assert checks.check_iou_pair(None) is False
-    assert capsys.readouterr().out.endswith("not check_iou_pair(my_function(...)); got None\n")
+# ---------------------------------------------------------------------------------------------
+# The random cases
+# ---------------------------------------------------------------------------------------------
 
 
 def test_random_inputs_are_rounded_to_2_decimals_so_that_the_printed_case_is_the_case_run():
