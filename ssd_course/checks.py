@@ -208,12 +208,16 @@ def _bad(value: Any, wanted: str) -> _BadResult:
                            wanted=wanted))
 
 
+def _from_array(value: Any) -> Any:
+    """A NumPy array or scalar (anything with ``__array__`` but a tensor) as a tensor; anything else as it is."""
+    return torch.as_tensor(value) if hasattr(value, "__array__") and not isinstance(value, Tensor) else value
+
+
 def _to_float(value: Any, expected: Any) -> float:
     """A Python number or a one-element tensor (or array) -> float."""
     if isinstance(value, bool) or value is None or isinstance(value, tuple | list | dict | str):
         raise _bad(value, text("one number (a float or a 0-dim tensor)"))
-    if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array or scalar
-        value = torch.as_tensor(value)
+    value = _from_array(value)
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise _bad(value, text("one number (a float or a 0-dim tensor)"))
@@ -246,8 +250,7 @@ def _to_int_tensor(value: Any, expected: Tensor) -> Tensor:
     if isinstance(value, tuple | list):
         with contextlib.suppress(TypeError, ValueError, RuntimeError):  # not numbers: refused below
             value = torch.tensor([int(v) if isinstance(v, int | Tensor) else v for v in value])
-    if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
-        value = torch.as_tensor(value)
+    value = _from_array(value)
     if not isinstance(value, Tensor):
         raise _bad(value, wanted)
     value = value.detach().cpu()
@@ -278,8 +281,7 @@ def _to_mask(value: Any, expected: Tensor) -> Tensor:
     if isinstance(value, tuple | list):
         with contextlib.suppress(TypeError, ValueError, RuntimeError):  # not booleans: refused below
             value = torch.tensor([bool(v) if isinstance(v, bool) else v for v in value])
-    if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
-        value = torch.as_tensor(value)
+    value = _from_array(value)
     if not isinstance(value, Tensor):
         raise _bad(value, wanted)
     value = value.detach().cpu()
@@ -1620,8 +1622,7 @@ __all__ += [  # the checks of notebook 09, kept together at the end of the modul
 def _to_batch_mask(value: Any, expected: Tensor) -> Tensor:
     """A bool mask (or 0/1 integers) of the shape of ``expected`` -> a bool tensor."""
     wanted = text("a bool mask of shape {shape} = [B, P], True for the kept negatives", shape=list(expected.shape))
-    if hasattr(value, "__array__") and not isinstance(value, Tensor):  # a NumPy array
-        value = torch.as_tensor(value)
+    value = _from_array(value)
     if not isinstance(value, Tensor):
         raise _bad(value, wanted)
     value = value.detach().cpu()
