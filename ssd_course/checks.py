@@ -1272,8 +1272,7 @@ def check_cross_entropy(fn: Callable[[Tensor, int], Any]) -> bool:
 
 
 def _kept(mask: Tensor) -> str:
-    """A mask as the list of its True positions."""
-    mask = mask.bool() if mask.dtype != torch.bool else mask
+    """A mask (bools, or 0 and 1) as the list of its True positions."""
     if mask.dim() != 1:
         return _tensor(mask)
     return text("True at {positions} (of {count})", positions=mask.nonzero().flatten().tolist(), count=mask.shape[0])

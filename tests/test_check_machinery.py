@@ -76,6 +76,42 @@ def test_two_batch_masks_differ_image_by_image():
     assert checks._batch_mask_difference(expected, got.flatten()) == "shape: expected [2, 2], got [4]"
 
 
+def test_labels_are_shown_as_the_class_of_each_positive_prior_and_counts():
+    assert checks._label_text(torch.tensor([0, 3, 0, 2])) == \
+        "class per positive prior {1: 3, 3: 2}; 2 priors 0 (background)"
+    assert checks._label_text(torch.tensor([0, 3, -1])) == \
+        "class per positive prior {1: 3, 2: -1}; 1 priors 0 (background); 1 priors below 0"
+    assert checks._label_text(torch.zeros(4, dtype=torch.long)) == "no positive prior; 4 priors 0 (background)"
+    # the classes of the first 12 positive priors, then their number
+    twelve = checks._label_text(torch.arange(13))
+    assert twelve.endswith("12: 12}; 1 priors 0 (background)") and "..." not in twelve
+    assert checks._label_text(torch.arange(14)).endswith("12: 12, ... (13 in all)}; 1 priors 0 (background)")
+    # not one label per prior: shown as it is
+    assert checks._label_text(torch.tensor([[0, 1]])) == "[[0, 1]]"
+    assert checks._label_text(torch.tensor([0.0, 1.0])) == "[0.0000, 1.0000]"
+
+
+def test_a_gt_index_per_prior_is_shown_as_the_priors_of_each_gt():
+    assert checks._gt_index_text(torch.tensor([-1, 0, 0, 2, -1])) == \
+        "GT 0: priors [1, 2]; GT 1: no prior; GT 2: priors [3]; 2 priors background"
+    assert checks._gt_index_text(torch.tensor([1, 1])) == "GT 0: no prior; GT 1: priors [0, 1]; 0 priors background"
+    assert checks._gt_index_text(torch.tensor([], dtype=torch.long)) == "0 priors background"
+    assert checks._gt_index_text(torch.tensor([[0]])) == "[[0]]"
+    assert checks._gt_index_text(torch.tensor([0.0, 1.0])) == "[0.0000, 1.0000]"
+
+
+def test_two_gt_indices_differ_by_the_lost_gts_and_the_first_12_priors():
+    assert checks._gt_index_difference(torch.tensor([0, 1, -1, 1]), torch.tensor([1, 1, -1, 0])) == \
+        "priors that differ: [0, 3]"
+    assert checks._gt_index_difference(torch.tensor([0, 1, -1]), torch.tensor([1, 1, -1])) == \
+        "GT left without any prior: [0]; priors that differ: [0]"
+    assert checks._gt_index_difference(torch.tensor([0, 1, 2]), torch.tensor([0, 1, -1])) == \
+        "GT left without any prior: [2]; priors that differ: [2]"
+    assert checks._gt_index_difference(torch.tensor([0, 1, -1]), torch.tensor([1, 1])) == "shape: expected [3], got [2]"
+    assert checks._gt_index_difference(torch.arange(14), torch.arange(14).flip(0)) == \
+        "priors that differ: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"  # 14 differ, the first 12 shown
+
+
 # ---------------------------------------------------------------------------------------------
 # Comparing a result with the expected one
 # ---------------------------------------------------------------------------------------------

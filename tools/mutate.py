@@ -70,7 +70,7 @@ TESTS = {
              "tests/test_validation.py", "tests/test_distributed.py"],
     "detection": ["tests/test_detection.py", "tests/test_detection_exact.py"],
     "checks": ["tests/test_wrong_learners.py", "tests/test_checks.py", "tests/test_fix_checks.py",
-               "tests/test_check_machinery.py", "tests/test_checks_zh.py"],
+               "tests/test_check_machinery.py", "tests/test_check_cases.py", "tests/test_checks_zh.py"],
 }
 
 _COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
