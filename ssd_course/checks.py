@@ -528,8 +528,8 @@ def check_cxcywh_to_xyxy(fn: Callable[[Tensor], Any]) -> bool:
     return _run(spec, fn)
 
 
-def _iou_variant(a: Tensor, b: Tensor, *, clamp: str = "sides", union: str = "subtract", plus_one: float = 0.0,
-                 guard: bool = True) -> float:
+def _iou_variant(a: Tensor, b: Tensor, *, clamp: str = "sides", union: str = "subtract", plus_one: float = 0.0
+                 ) -> float:
     """IoU of two xyxy boxes, right (defaults) or with one of the classic mistakes."""
     x1a, y1a, x2a, y2a = a.tolist()
     x1b, y1b, x2b, y2b = b.tolist()
@@ -544,7 +544,7 @@ def _iou_variant(a: Tensor, b: Tensor, *, clamp: str = "sides", union: str = "su
     area_a = (x2a - x1a + plus_one) * (y2a - y1a + plus_one)
     area_b = (x2b - x1b + plus_one) * (y2b - y1b + plus_one)
     denominator = {"subtract": area_a + area_b - inter, "sum": area_a + area_b, "first": area_a}[union]
-    if denominator == 0 or guard and denominator < 0:  # a learner's function that returned must guard 0 / 0
+    if denominator == 0:  # a learner's function that returned must guard 0 / 0
         return 0.0
     return inter / denominator
 
@@ -604,19 +604,19 @@ def check_iou_pair(fn: Callable[[Tensor, Tensor], Any]) -> bool:
         # there, and an unclamped intersection would also have failed the boxes apart in x only
         _Mistake("your results match an IoU that clamps the product width * height instead of each side: two "
                  "negative sides multiply to a positive 'intersection'. Clamp the width and the height at 0 "
-                 "separately.", lambda a, b: _iou_variant(a, b, clamp="product", guard=False)),
+                 "separately.", lambda a, b: _iou_variant(a, b, clamp="product")),
         _Mistake("your results match an IoU whose intersection width and height are not clamped at 0: for "
                  "boxes that do not overlap, min(x2) - max(x1) is negative. Use max(0, ...) for the width and "
-                 "for the height separately.", lambda a, b: _iou_variant(a, b, clamp="none", guard=False)),
+                 "for the height separately.", lambda a, b: _iou_variant(a, b, clamp="none")),
         _Mistake("your results match intersection / (area_a + area_b): the union counts the intersection "
                  "twice unless you subtract it once: union = area_a + area_b - intersection.",
-                 lambda a, b: _iou_variant(a, b, union="sum", guard=False)),
+                 lambda a, b: _iou_variant(a, b, union="sum")),
         _Mistake("your results match intersection / area_a: divide by the union of the two boxes, "
                  "area_a + area_b - intersection, not by one box's area.",
-                 lambda a, b: _iou_variant(a, b, union="first", guard=False)),
+                 lambda a, b: _iou_variant(a, b, union="first")),
         _Mistake("your results match widths computed as x2 - x1 + 1: that '+ 1' belongs to integer pixel "
                  "indices; the course's coordinates are fractional and continuous, so width = x2 - x1.",
-                 lambda a, b: _iou_variant(a, b, plus_one=1.0, guard=False)),
+                 lambda a, b: _iou_variant(a, b, plus_one=1.0)),
     ]
     spec = _Spec(
         name="iou_pair",

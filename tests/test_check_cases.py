@@ -287,3 +287,16 @@ def test_the_cases_of_the_plain_l1_fix_are_what_their_titles_say():
         assert locs.shape == targets.shape == (*positive.shape, 4), title
         if title.startswith("random"):
             assert bool(positive.any()), title
+
+
+@pytest.mark.parametrize("check_name", ["check_fix_empty_image", "check_fix_lost_gt"])
+def test_no_case_of_the_matching_fixes_is_decided_by_rounding(check_name):
+    # no IoU within 1e-4 of the threshold 0.5 and no near-tie for a GT's best prior: every correct
+    # matching, in float32 or float64, gives the same answer, and `<` or `<=` at 0.5 agree
+    for case in spec_of(check_name).cases:
+        boxes, tiny = case.args[0], case.args[-1]
+        if boxes.shape[0]:
+            iou = matching.gt_prior_iou(boxes, tiny)
+            top2 = iou.sort(dim=1, descending=True).values[:, :2]
+            assert float((iou - 0.5).abs().min()) > 1e-4, case.title
+            assert float((top2[:, 0] - top2[:, 1]).min()) > 1e-4, case.title
