@@ -1848,7 +1848,7 @@ def _gt_index_text(gt_index: Tensor) -> str:
 def _label_text(labels: Tensor) -> str:
     if labels.dim() != 1 or labels.dtype.is_floating_point:
         return _tensor(labels)
-    positive = (labels != 0).nonzero().flatten()
+    positive = (labels > 0).nonzero().flatten()  # below 0 is not a class: counted apart
     shown = ", ".join(f"{p}: {int(labels[p])}" for p in positive.tolist()[:12])
     more = text(", ... ({count} in all)", count=len(positive)) if len(positive) > 12 else ""
     rest = text("{count} priors 0 (background)", count=int((labels == 0).sum()))

@@ -77,10 +77,12 @@ def test_two_batch_masks_differ_image_by_image():
 
 
 def test_labels_are_shown_as_the_class_of_each_positive_prior_and_counts():
-    assert checks._label_text(torch.tensor([0, 3, 0, 2])) == \
-        "class per positive prior {1: 3, 3: 2}; 2 priors 0 (background)"
+    assert checks._label_text(torch.tensor([0, 1, 0, 2])) == \
+        "class per positive prior {1: 1, 3: 2}; 2 priors 0 (background)"
+    # -1 (unmatched) is not a class: counted apart, not listed among the positive priors
     assert checks._label_text(torch.tensor([0, 3, -1])) == \
-        "class per positive prior {1: 3, 2: -1}; 1 priors 0 (background); 1 priors below 0"
+        "class per positive prior {1: 3}; 1 priors 0 (background); 1 priors below 0"
+    assert checks._label_text(torch.tensor([-1, -1])) == "no positive prior; 0 priors 0 (background); 2 priors below 0"
     assert checks._label_text(torch.zeros(4, dtype=torch.long)) == "no positive prior; 4 priors 0 (background)"
     # the classes of the first 12 positive priors, then their number
     twelve = checks._label_text(torch.arange(13))
