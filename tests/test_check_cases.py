@@ -126,28 +126,6 @@ def test_the_threshold_cases_of_principle2_are_what_their_titles_say():
     assert bool((tied & (best >= thr)).any())  # a tie above the threshold: which GT wins matters
 
 
-def test_the_cases_of_the_swapped_corners_check_are_what_their_titles_say():
-    cases = {case.title: case.args[0] for case in spec_of("check_fix_swapped_corners").cases}
-    width = {title: boxes[:, 2] - boxes[:, 0] for title, boxes in cases.items()}
-    height = {title: boxes[:, 3] - boxes[:, 1] for title, boxes in cases.items()}
-    good = "three good boxes"
-    assert cases[good].shape == (3, 4) and bool((width[good] > 0).all() and (height[good] > 0).all())
-    every = "every box read as (x_max, y_min, x_min, y_max)"
-    assert torch.equal(cases[every], cases[good][:, [2, 1, 0, 3]]) and bool((width[every] < 0).all())
-    y_only = "one box with its y corners swapped"
-    assert (height[y_only] < 0).tolist() == [False, False, True] and bool((width[y_only] > 0).all())
-    both = "a box with both corners swapped (its area x * y is positive)"
-    assert ((width[both] < 0) & (height[both] < 0)).tolist() == [False, True, False]
-    assert (width["a box of width 0"] == 0).tolist() == [False, True]
-    assert (height["a box of height 0"] == 0).tolist() == [True, False]
-    thin = "a very thin box, 0.0005 wide (it encodes fine)"
-    assert bool((width[thin] > 0).all()) and 0 < float(width[thin].min()) < 1e-3
-    assert cases["no box at all (an image without objects is fine)"].shape == (0, 4)
-    random = [title for title in cases if title.startswith("random boxes")]
-    assert len(random) == 4
-    assert all(bool(((width[t] <= 0) | (height[t] <= 0)).any()) for t in random)  # each has a bad box
-
-
 # ---------------------------------------------------------------------------------------------
 # Confidence loss and mining
 
@@ -186,27 +164,6 @@ def test_the_cases_of_hard_negative_mining_are_what_their_titles_say():
         assert bool((conf >= 0).all()), title  # cross-entropies
         if title.startswith("random"):
             assert bool(positive.any()) and ratio * int(positive.sum()) < int((~positive).sum()), title
-
-
-def test_the_cases_of_the_mask_shape_fix_are_what_their_titles_say():
-    cases = {case.title: case.args for case in spec_of("check_fix_mask_shape").cases}
-    loss_c, positive, ratio = cases["two images of 6 priors, the positives have the highest losses"]
-    assert positive.shape == (2, 6) and loss_c.shape == (12, 1)
-    per_image = loss_c.reshape(positive.shape)
-    assert all(float(per_image[b][positive[b]].min()) > float(per_image[b][~positive[b]].max()) for b in range(2))
-    assert cases["two images, ratio 2"][1].shape[0] == 2 and cases["two images, ratio 2"][2] == 2
-    assert cases["one image of 8 priors"][1].shape == (1, 8)
-    positive = cases["three images, the second one without positives"][1]
-    assert positive.any(dim=1).tolist() == [True, False, True]
-    for title, (loss_c, positive, ratio) in cases.items():
-        assert loss_c.shape == (positive.numel(), 1), title  # the classic code's column of B * P losses
-        assert loss_c.unique().numel() == loss_c.numel() and bool((loss_c >= 0).all()), title
-        assert ratio >= 1, title  # an image with positives keeps some negatives
-        # every image has more negatives than ratio x its positives (the fix keeps the classic tail)
-        assert bool((ratio * positive.sum(dim=1) < (~positive).sum(dim=1)).all()), title
-        if title.startswith("random batch"):
-            assert title.endswith(f"({positive.shape[0]} images of {positive.shape[1]} priors)")
-            assert bool(positive.any(dim=1).all()), title
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,6 +217,49 @@ def test_the_cases_of_the_loss_normalisation_are_what_their_titles_say():
 
 # ---------------------------------------------------------------------------------------------
 # Fixes (notebook 09)
+
+
+def test_the_cases_of_the_mask_shape_fix_are_what_their_titles_say():
+    cases = {case.title: case.args for case in spec_of("check_fix_mask_shape").cases}
+    loss_c, positive, ratio = cases["two images of 6 priors, the positives have the highest losses"]
+    assert positive.shape == (2, 6) and loss_c.shape == (12, 1)
+    per_image = loss_c.reshape(positive.shape)
+    assert all(float(per_image[b][positive[b]].min()) > float(per_image[b][~positive[b]].max()) for b in range(2))
+    assert cases["two images, ratio 2"][1].shape[0] == 2 and cases["two images, ratio 2"][2] == 2
+    assert cases["one image of 8 priors"][1].shape == (1, 8)
+    positive = cases["three images, the second one without positives"][1]
+    assert positive.any(dim=1).tolist() == [True, False, True]
+    for title, (loss_c, positive, ratio) in cases.items():
+        assert loss_c.shape == (positive.numel(), 1), title  # the classic code's column of B * P losses
+        assert loss_c.unique().numel() == loss_c.numel() and bool((loss_c >= 0).all()), title
+        assert ratio >= 1, title  # an image with positives keeps some negatives
+        # every image has more negatives than ratio x its positives (the fix keeps the classic tail)
+        assert bool((ratio * positive.sum(dim=1) < (~positive).sum(dim=1)).all()), title
+        if title.startswith("random batch"):
+            assert title.endswith(f"({positive.shape[0]} images of {positive.shape[1]} priors)")
+            assert bool(positive.any(dim=1).all()), title
+
+
+def test_the_cases_of_the_swapped_corners_check_are_what_their_titles_say():
+    cases = {case.title: case.args[0] for case in spec_of("check_fix_swapped_corners").cases}
+    width = {title: boxes[:, 2] - boxes[:, 0] for title, boxes in cases.items()}
+    height = {title: boxes[:, 3] - boxes[:, 1] for title, boxes in cases.items()}
+    good = "three good boxes"
+    assert cases[good].shape == (3, 4) and bool((width[good] > 0).all() and (height[good] > 0).all())
+    every = "every box read as (x_max, y_min, x_min, y_max)"
+    assert torch.equal(cases[every], cases[good][:, [2, 1, 0, 3]]) and bool((width[every] < 0).all())
+    y_only = "one box with its y corners swapped"
+    assert (height[y_only] < 0).tolist() == [False, False, True] and bool((width[y_only] > 0).all())
+    both = "a box with both corners swapped (its area x * y is positive)"
+    assert ((width[both] < 0) & (height[both] < 0)).tolist() == [False, True, False]
+    assert (width["a box of width 0"] == 0).tolist() == [False, True]
+    assert (height["a box of height 0"] == 0).tolist() == [True, False]
+    thin = "a very thin box, 0.0005 wide (it encodes fine)"
+    assert bool((width[thin] > 0).all()) and 0 < float(width[thin].min()) < 1e-3
+    assert cases["no box at all (an image without objects is fine)"].shape == (0, 4)
+    random = [title for title in cases if title.startswith("random boxes")]
+    assert len(random) == 4
+    assert all(bool(((width[t] <= 0) | (height[t] <= 0)).any()) for t in random)  # each has a bad box
 
 
 def test_the_cases_of_the_empty_image_fix_are_what_their_titles_say():
