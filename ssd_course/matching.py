@@ -294,30 +294,53 @@ def _principle1_rows(rows: _Rows, unique: bool) -> Tensor:
     """:func:`principle1` on the rows, unchecked: the forced prior of each row, ``[S]``."""
     iou, image = rows.iou, rows.image
     S, P = iou.shape
-    # each GT's best prior: first_argmax, written out to keep its mask of near-best priors
-    row_max = iou.amax(dim=1)  # [S]
-    near_best = iou >= row_max.unsqueeze(1) - TIE_TOLERANCE  # [S, P], each GT's best priors, ties included
-    best = near_best.to(torch.uint8).argmax(dim=1)  # [S], the lowest of them (first_argmax)
-    tied = torch.count_nonzero(near_best, dim=1) > 1  # [S]
-    tied_rows = tied.nonzero().squeeze(1)  # [T]
-    near_best = near_best[tied_rows]  # [T, P]
+    # each GT's near-best priors (within TIE_TOLERANCE of its best IoU) as (row, prior) pairs,
+    # and its best prior: the lowest of them (first_argmax)
+    row_max, row, prior = _near_best(iou)  # [S], [R], [R]
+    best = torch.zeros(S, dtype=torch.long, device=iou.device).scatter_reduce_(0, row, prior, "amin", include_self=False)
     if not unique:
         return best
-    # Speed: when the best priors of the GTs of an image (each GT's ties included) are all
-    # different priors -- almost always -- the greedy assignment gives every GT its own first
-    # best: taking it changes no other GT's best priors. Only the other images, and those
-    # with a row whose best is -inf or NaN (never an IoU), run the greedy loop.
-    B = rows.table.shape[0]
-    claims = torch.zeros(B, P, dtype=torch.int32, device=iou.device)  # [B, P]
-    claims.index_put_((image, best), (~tied).int(), accumulate=True)
-    claims.index_add_(0, image[tied_rows], near_best.int())
-    contested = (claims > 1).any(dim=1)  # [B]
+    # Speed: when no prior is among the near-best priors of two GTs of the same image --
+    # almost always -- the greedy assignment gives every GT its own best prior: taking it
+    # changes no other GT's best. Only the other images, and those with a row whose best is
+    # -inf or NaN (never an IoU), run the greedy loop.
+    claims = (image[row] * P + prior).sort().values  # [R], one per (image, prior) a GT claims
+    contested = torch.zeros(rows.table.shape[0], dtype=torch.bool, device=iou.device)  # [B]
+    contested[claims[1:][claims[1:] == claims[:-1]] // P] = True  # a prior claimed twice in an image
     contested[image[~(row_max > float("-inf"))]] = True
     if contested.any():
         table = rows.table[contested]  # [B_c, G]
         greedy = _greedy_best_priors(iou[table.clamp(min=0)], table >= 0)  # [B_c, G]
         best[table[table >= 0]] = greedy[table >= 0]
     return best
+
+
+def _near_best(iou: Tensor, block: int = 128) -> tuple[Tensor, Tensor, Tensor]:
+    """The near-best columns of every row of ``[S, P]``: those within ``TIE_TOLERANCE`` of its maximum.
+
+    Speed: a search by blocks of ``block`` columns, instead of comparing and searching all
+    ``S * P`` values. One reduction gives each block's maximum, and so each row's; only the
+    blocks whose maximum is near the row's can hold a near-best column, and only those are
+    searched.
+
+    Returns:
+        (Tensor[S], Tensor[R], Tensor[R]): each row's maximum, and the near-best
+        ``(row, column)`` pairs, row by row with the columns in increasing order (none for
+        a row whose maximum is NaN).
+    """
+    S, P = iou.shape
+    n = P // block
+    maxima = [iou[:, : n * block].unflatten(1, (n, block)).amax(dim=2)] if n else []  # [S, n]
+    if P % block:
+        maxima.append(iou[:, n * block :].amax(dim=1, keepdim=True))  # [S, 1], the last, shorter block
+    block_max = torch.cat(maxima, dim=1)  # [S, ceil(P / block)]
+    row_max = block_max.amax(dim=1)  # [S]
+    floor = row_max.unsqueeze(1) - TIE_TOLERANCE  # [S, 1]
+    row, searched = (block_max >= floor).nonzero(as_tuple=True)  # [Q] each, the blocks to search
+    columns = (searched * block).unsqueeze(1) + torch.arange(block, device=iou.device)  # [Q, block]
+    near = (iou[row.unsqueeze(1), columns.clamp(max=P - 1)] >= floor[row]) & (columns < P)  # [Q, block]
+    block_index, offset = near.nonzero(as_tuple=True)  # [R] each
+    return row_max, row[block_index], columns[block_index, offset]
 
 
 def _greedy_best_priors(iou: Tensor, valid: Tensor) -> Tensor:
@@ -438,21 +461,21 @@ def assign(
 def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> tuple[Tensor, Tensor, Tensor]:
     """:func:`assign` on the rows, unchecked: ``gt_index``, ``principle`` and IoU, ``[B, P]`` each."""
     gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
-    B, P = gt_index.shape
+    principle = torch.where(gt_index >= 0, 2, 0)  # [B, P]
+    matched_iou = best_iou.clamp(min=0)  # [B, P], each prior's best IoU
+    # principle 1 written over it, at the few (image, prior) places it forces. Several GTs may
+    # force the same prior (unique=False): the highest GT index wins, the classic "last write
+    # wins" without depending on write order; the rows of an image are in GT order, so it is
+    # the highest row
+    P = gt_index.shape[1]
     forced_prior = _principle1_rows(rows, unique)  # [S]
-    forced = forced_prior >= 0  # [S], False for GTs left over when G > P
-    # for each prior, the highest GT index forced onto it (UNMATCHED if none): a scatter
-    # with 'amax' gives the classic "last write wins" without depending on write order
-    forced_gt = torch.full_like(gt_index, UNMATCHED).reshape(-1).scatter_reduce_(
-        0, (rows.image * P + forced_prior)[forced], rows.slot[forced], reduce="amax"
-    ).reshape(B, P)  # [B, P]
-    by_principle1 = forced_gt >= 0  # [B, P]
-    gt_index = torch.where(by_principle1, forced_gt, gt_index)  # [B, P]
-    principle = torch.where(by_principle1, 1, torch.where(gt_index >= 0, 2, 0))  # [B, P]
+    forced_row = (forced_prior >= 0).nonzero().squeeze(1)  # [F], all rows but GTs left over when G > P
+    place, which = (rows.image[forced_row] * P + forced_prior[forced_row]).unique(return_inverse=True)  # [U], [F]
+    winner = torch.full_like(place, -1).scatter_reduce_(0, which, forced_row, reduce="amax")  # [U], a row
+    gt_index.view(-1)[place] = rows.slot[winner]
+    principle.view(-1)[place] = 1
     # the IoU of a principle-1 prior with its GT; every other prior keeps its best IoU
-    matched_iou = best_iou.clamp(min=0)  # [B, P]
-    image, prior = by_principle1.nonzero(as_tuple=True)  # [F] each
-    matched_iou[image, prior] = rows.iou[rows.table[image, forced_gt[image, prior]], prior]
+    matched_iou.view(-1)[place] = rows.iou[winner, place % P]
     return gt_index, principle, matched_iou
 
 

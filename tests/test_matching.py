@@ -631,3 +631,36 @@ def test_plain_matching_on_real_boxes_empty_image_included(dtype):
         gt_index, principle, iou = plain_assign(gt_prior_iou(boxes.to(dtype), priors), 0.5)
         assert torch.equal(gt_index, batch.gt_index[b]) and torch.equal(principle, batch.principle[b])
         assert torch.equal(iou, batch.iou[b])
+
+
+@pytest.mark.parametrize("block", [1, 3, 4, 128])
+def test_near_best_by_blocks_equals_a_comparison_of_every_value(block):
+    # principle 1's search for each GT's near-best priors, by blocks of priors: the same
+    # (row, prior) pairs as comparing every IoU with its row's maximum, ties across blocks,
+    # a last shorter block, a NaN row (no pair) and a -inf row (every prior) included
+    from ssd_course.matching import TIE_TOLERANCE, _near_best
+
+    generator = torch.Generator().manual_seed(5500 + block)
+    for trial in range(40):
+        S, P = int(torch.randint(0, 7, (1,), generator=generator)), int(torch.randint(1, 300, (1,), generator=generator))
+        iou = tie_heavy_iou(generator, S, P) if trial % 2 else torch.rand(S, P, generator=generator, dtype=torch.float64)
+        if S >= 3:
+            iou[1, P // 2] = float("nan")
+            iou[2] = float("-inf")
+        row_max, row, prior = _near_best(iou, block)
+        expected_row, expected_prior = (iou >= iou.amax(dim=1, keepdim=True) - TIE_TOLERANCE).nonzero(as_tuple=True)
+        assert_close(row_max, iou.amax(dim=1), rtol=0, atol=0, equal_nan=True)
+        assert torch.equal(row, expected_row) and torch.equal(prior, expected_prior), (block, S, P)
+
+
+@pytest.mark.parametrize("ties", [True, False])
+def test_principle1_over_several_blocks_of_priors_equals_the_lesson_code(ties):
+    # hundreds of priors, so that the near-best priors of a GT lie in several blocks of 128
+    from ssd_course.matching import first_argmax, plain_principle1
+
+    generator = torch.Generator().manual_seed(5600 + int(ties))
+    for _ in range(30):
+        G, P = int(torch.randint(1, 8, (1,), generator=generator)), int(torch.randint(129, 700, (1,), generator=generator))
+        iou = tie_heavy_iou(generator, G, P) if ties else torch.rand(G, P, generator=generator, dtype=torch.float64)
+        assert torch.equal(principle1(iou), plain_principle1(iou))
+        assert torch.equal(principle1(iou, unique=False), first_argmax(iou, dim=1))
