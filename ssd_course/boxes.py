@@ -138,23 +138,33 @@ def box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     return width * height
 
 
-def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor, slice_size: int = 2**17) -> Tensor:
     """:func:`box_iou` of ``[N, 4]`` and ``[M, 4]`` boxes that all have a positive area, unchecked.
 
     The same operations in the same order as :func:`box_iou`, so the same values bit for bit;
     without the zero-union guard (a union is never 0 here) and reusing its temporaries.
+
+    Speed: on a CPU the rows are computed a slice at a time, about ``slice_size`` values
+    (512 KiB in float32), so that the temporaries of a slice stay in the core's cache for the
+    ten operations on them instead of going out to memory and back each time; on a GPU, in
+    one slice.
     """
+    N, M = boxes1.shape[0], boxes2.shape[0]
     x1a, y1a, x2a, y2a = (coordinate.unsqueeze(-1) for coordinate in boxes1.unbind(-1))  # [N, 1] each
-    x1b, y1b, x2b, y2b = (coordinate.unsqueeze(-2).contiguous() for coordinate in boxes2.unbind(-1))  # [1, M] each
-    # three [N, M] buffers in all, written in place: fresh large tensors cost page faults
-    inter = torch.minimum(x2a, x2b)  # [N, M]
-    other = torch.maximum(x1a, x1b)  # [N, M]
-    inter.sub_(other).clamp_(min=0)  # the width
-    height = torch.minimum(y2a, y2b)  # [N, M]
-    height.sub_(torch.maximum(y1a, y1b, out=other)).clamp_(min=0)
-    inter.mul_(height)  # the intersection
-    union = torch.add((x2a - x1a) * (y2a - y1a), (x2b - x1b) * (y2b - y1b), out=other).sub_(inter)  # [N, M]
-    return inter.div_(union)
+    x1b, y1b, x2b, y2b = (coordinate.unsqueeze(0).contiguous() for coordinate in boxes2.unbind(-1))  # [1, M] each
+    area_a, area_b = (x2a - x1a) * (y2a - y1a), (x2b - x1b) * (y2b - y1b)  # [N, 1], [1, M]
+    iou = boxes1.new_empty((N, M))  # [N, M]
+    step = max(1, slice_size // max(M, 1)) if boxes1.device.type == "cpu" else max(N, 1)
+    for rows in (slice(start, start + step) for start in range(0, N, step)):
+        inter = torch.minimum(x2a[rows], x2b)  # [n, M], the n rows of this slice
+        other = torch.maximum(x1a[rows], x1b)  # [n, M]
+        inter.sub_(other).clamp_(min=0)  # the width
+        height = torch.minimum(y2a[rows], y2b)  # [n, M]
+        height.sub_(torch.maximum(y1a[rows], y1b, out=other)).clamp_(min=0)
+        inter.mul_(height)  # the intersection
+        union = torch.add(area_a[rows], area_b, out=other).sub_(inter)  # [n, M]
+        torch.div(inter, union, out=iou[rows])
+    return iou
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:

@@ -235,3 +235,18 @@ def test_plain_box_intersection_equals_box_intersection(dtype, device):
         boxes2 = random_boxes(m, generator, dtype=dtype, device=device)
         boxes2[::3] = boxes1[:1].expand_as(boxes2[::3]) if n else boxes2[::3]  # equal boxes: ties
         assert torch.equal(plain_box_intersection(boxes1, boxes2), box_intersection(boxes1, boxes2))
+
+
+@pytest.mark.parametrize("slice_size", [1, 100, 2**17])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_iou_in_slices_of_rows_equals_box_iou_bit_for_bit(slice_size, dtype, device):
+    # the matching's IoU: computed a slice of rows at a time on a CPU (slice_size 1: one row
+    # per slice; 100: 3 rows of 31, the last slice shorter); on a GPU, in one slice
+    from ssd_course.boxes import _iou_of_boxes_with_area
+
+    generator = torch.Generator().manual_seed(2400)
+    boxes1, boxes2 = random_boxes(23, generator, dtype, device), random_boxes(31, generator, dtype, device)
+    assert torch.equal(_iou_of_boxes_with_area(boxes1, boxes2, slice_size), box_iou(boxes1, boxes2))
+    assert _iou_of_boxes_with_area(boxes1[:0], boxes2, slice_size).shape == (0, 31)
+    assert _iou_of_boxes_with_area(boxes1, boxes2[:0], slice_size).shape == (23, 0)
