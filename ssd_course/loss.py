@@ -108,6 +108,29 @@ def _confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
     return F.cross_entropy(scores.reshape(B * P, C), labels.reshape(B * P), reduction="none").reshape(B, P)
 
 
+@torch.no_grad()
+def _ranking_loss(predicted_scores: Tensor, labels: Tensor, dtype: torch.dtype, check_finite: bool,
+                  slice_size: int = 2**18) -> Tensor:
+    """The confidence loss of every prior ``[B, P]``, without gradient: what mining ranks.
+
+    Speed: on a CPU, a slice of about ``slice_size`` scores (1 MiB in float32) at a time, so
+    that the log-softmax of a slice stays in the core's cache, and so that, with
+    ``check_finite``, the sum that tests the slice for NaN and inf reads it from there too.
+    """
+    B, P, C = predicted_scores.shape
+    scores, labels = predicted_scores.reshape(B * P, C), labels.reshape(B * P)
+    loss = scores.new_empty(B * P, dtype=dtype)  # [B * P]
+    step = max(1, slice_size // C) if scores.device.type == "cpu" else max(B * P, 1)
+    finite = True
+    for start in range(0, B * P, step):
+        part = scores[start : start + step].to(dtype)  # [step, C]
+        loss[start : start + step] = F.cross_entropy(part, labels[start : start + step], reduction="none")
+        finite = finite and (not check_finite or bool(torch.isfinite(part.sum())))
+    if not finite:
+        check_finite_predictions(predicted_scores=predicted_scores)  # names the first NaN or inf
+    return loss.reshape(B, P)
+
+
 def confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
     """Softmax cross-entropy of every prior against its matched class.
 
@@ -140,17 +163,17 @@ def confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
 
 
 def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float) -> Tensor:
-    negative = ~positive
     num_positives = positive.sum(dim=1)  # [B]
     if math.isinf(neg_pos_ratio):
         # an image without a positive keeps no negative, as with any finite ratio (so N = 0 gives 0)
-        return negative & (num_positives > 0).unsqueeze(1)  # [B, P]
+        return ~positive & (num_positives > 0).unsqueeze(1)  # [B, P]
     # the product in float64, floored exactly as floor(neg_pos_ratio * P_b) in Python
-    num_kept = torch.minimum((num_positives.double() * neg_pos_ratio).floor().long(), negative.sum(dim=1))  # [B]
+    num_negatives = positive.shape[1] - num_positives  # [B]
+    num_kept = torch.minimum((num_positives.double() * neg_pos_ratio).floor().long(), num_negatives)  # [B]
     # positives get -inf so that they rank after every negative and are never kept; a NaN
     # loss ranks first, as in a sort (and makes the total NaN rather than being dropped)
-    loss = conf_loss.detach()
-    ranked_loss = torch.where(positive, float("-inf"), torch.where(loss.isnan(), float("inf"), loss))  # [B, P]
+    inf = float("inf")
+    ranked_loss = conf_loss.detach().nan_to_num(nan=inf, posinf=inf).masked_fill_(positive, -inf)  # [B, P]
     k_max = int(num_kept.max()) if num_kept.numel() else 0
     if k_max == 0:
         return torch.zeros_like(positive)
@@ -161,7 +184,7 @@ def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: floa
     # when losses repeat) take the exact route below
     width = min(k_max + 1, ranked_loss.shape[1])
     largest, order = ranked_loss.topk(width, dim=1)  # [B, width] each, descending
-    keep_rank = torch.arange(width, device=loss.device) < num_kept.unsqueeze(1)  # [B, width]
+    keep_rank = torch.arange(width, device=ranked_loss.device) < num_kept.unsqueeze(1)  # [B, width]
     hard_negative = torch.zeros_like(positive).scatter_(1, order, keep_rank)  # [B, P]
     cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1], the last kept loss
     after = largest.gather(1, num_kept.clamp(max=width - 1).unsqueeze(1))  # [B, 1], the next one
@@ -173,7 +196,7 @@ def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: floa
         above, tied = ranked > cut, ranked == cut  # [A, P] each
         places_left = num_kept[ambiguous].unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [A, 1]
         hard_negative[ambiguous] = above | (tied & (tied.cumsum(dim=1) <= places_left))
-    return hard_negative & negative  # [B, P]
+    return hard_negative & ~positive  # [B, P] (a positive could only be kept among losses of -inf)
 
 
 def plain_hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
@@ -375,7 +398,8 @@ def multibox_loss(
         >>> parts.num_positives, round(parts.conf.item(), 4)  # (log 3 + log 3) / 1
         (tensor(1), 2.1972)
     """
-    # 0. check everything once, up front: shapes, then devices, then values
+    # 0. check everything once, up front: shapes, then devices, then values (the scores' NaN and
+    # inf in step 3)
     check_tensor("predicted_locs", predicted_locs, ndim=3, last_dim=4, floating=True, expected="of shape [B, P, 4]")
     check_tensor("predicted_scores", predicted_scores, ndim=3, floating=True, expected="of shape [B, P, C]")
     check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
@@ -397,8 +421,8 @@ def multibox_loss(
         boxes, labels, batch_size=B, num_classes=C, device=predicted_locs.device
     )
     priors_cxcy = check_priors(priors_cxcy)
-    if check_finite:
-        check_finite_predictions(predicted_locs=predicted_locs, predicted_scores=predicted_scores)
+    if check_finite:  # the scores are checked in step 3, as they are read
+        check_finite_predictions(predicted_locs=predicted_locs)
     # half-precision predictions (autocast) are upcast: log-softmax and log sizes need float32
     dtype = torch.promote_types(predicted_locs.dtype, torch.float32)
 
@@ -418,17 +442,19 @@ def multibox_loss(
     loc_sum = smooth_l1(predicted_locs[image_index, prior_index].to(dtype) - loc_targets).sum()
 
     # 3. confidence loss of every prior against its matched class (background for negatives).
-    # Speed: without gradient, as it only ranks the negatives; see step 4
-    with torch.no_grad():
-        conf_per_prior = _confidence_loss(predicted_scores.to(dtype), match.labels)  # [B, P]
+    # Speed: without gradient, as it only ranks the negatives (see step 4); the scores are
+    # checked for NaN and inf here, while they are read (see _ranking_loss)
+    conf_per_prior = _ranking_loss(predicted_scores, match.labels, dtype, check_finite)  # [B, P]
 
     # 4. hard negative mining: positives plus the hardest negatives of each image; their loss
     # is computed again, with its gradient, for these kept priors alone (about 4N of B * P),
-    # so that the backward pass of the softmax does not run over every prior
+    # so that the backward pass of the softmax does not run over every prior. Their scores
+    # are picked by index_select of the [B * P, C] rows: its backward pass is cheaper than
+    # that of a lookup by (image, prior)
     hard_negative = _hard_negative_mask(conf_per_prior, positive, neg_pos_ratio)  # [B, P]
-    kept = (positive | hard_negative).nonzero(as_tuple=True)  # K indices of the kept priors
-    kept_scores = predicted_scores[kept].to(dtype)  # [K, C]
-    conf_sum = _confidence_loss(kept_scores.unsqueeze(0), match.labels[kept].unsqueeze(0)).sum()
+    kept = (positive | hard_negative).reshape(-1).nonzero().squeeze(1)  # [K], b * P + p of the kept priors
+    kept_scores = predicted_scores.reshape(B * P, C).index_select(0, kept).to(dtype)  # [K, C]
+    conf_sum = _confidence_loss(kept_scores.unsqueeze(0), match.labels.reshape(-1)[kept].unsqueeze(0)).sum()
 
     # N = 0 means both sums are over empty sets: dividing by max(N, 1) gives exactly 0
     n = num_positives.clamp(min=1).to(dtype)
