@@ -138,6 +138,14 @@ def box_intersection(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     return width * height
 
 
+def _rows_per_slice(rows: Tensor, row_size: int, slice_size: int) -> int:
+    """How many of the rows of a computation to take at a time: on a CPU, rows of ``row_size``
+    values that make about ``slice_size`` values (at least one row); on a GPU, all of them."""
+    if rows.device.type != "cpu":
+        return max(rows.shape[0], 1)
+    return max(1, slice_size // max(row_size, 1))
+
+
 def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor, slice_size: int = 2**17) -> Tensor:
     """:func:`box_iou` of ``[N, 4]`` and ``[M, 4]`` boxes that all have a positive area, unchecked.
 
@@ -146,15 +154,15 @@ def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor, slice_size: int = 2*
 
     Speed: on a CPU the rows are computed a slice at a time, about ``slice_size`` values
     (512 KiB in float32), so that the temporaries of a slice stay in the core's cache for the
-    ten operations on them instead of going out to memory and back each time; on a GPU, in
+    dozen operations on them instead of going out to memory and back each time; on a GPU, in
     one slice.
     """
     N, M = boxes1.shape[0], boxes2.shape[0]
-    x1a, y1a, x2a, y2a = (coordinate.unsqueeze(-1) for coordinate in boxes1.unbind(-1))  # [N, 1] each
-    x1b, y1b, x2b, y2b = (coordinate.unsqueeze(0).contiguous() for coordinate in boxes2.unbind(-1))  # [1, M] each
+    x1a, y1a, x2a, y2a = (coordinate.unsqueeze(1) for coordinate in boxes1.unbind(1))  # [N, 1] each
+    x1b, y1b, x2b, y2b = (coordinate.unsqueeze(0).contiguous() for coordinate in boxes2.unbind(1))  # [1, M] each
     area_a, area_b = (x2a - x1a) * (y2a - y1a), (x2b - x1b) * (y2b - y1b)  # [N, 1], [1, M]
     iou = boxes1.new_empty((N, M))  # [N, M]
-    step = max(1, slice_size // max(M, 1)) if boxes1.device.type == "cpu" else max(N, 1)
+    step = _rows_per_slice(boxes1, M, slice_size)
     for rows in (slice(start, start + step) for start in range(0, N, step)):
         inter = torch.minimum(x2a[rows], x2b)  # [n, M], the n rows of this slice
         other = torch.maximum(x1a[rows], x1b)  # [n, M]

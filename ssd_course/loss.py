@@ -45,7 +45,7 @@ from ssd_course._validate import (
     check_variances,
     shape_str,
 )
-from ssd_course.boxes import box_iou, cxcywh_to_xyxy
+from ssd_course.boxes import _rows_per_slice, box_iou, cxcywh_to_xyxy
 from ssd_course.encoding import _encode
 from ssd_course.matching import BACKGROUND, Match, _match_padded, _pad, plain_assign
 
@@ -120,11 +120,11 @@ def _ranking_loss(predicted_scores: Tensor, labels: Tensor, dtype: torch.dtype, 
     B, P, C = predicted_scores.shape
     scores, labels = predicted_scores.reshape(B * P, C), labels.reshape(B * P)
     loss = scores.new_empty(B * P, dtype=dtype)  # [B * P]
-    step = max(1, slice_size // C) if scores.device.type == "cpu" else max(B * P, 1)
+    step = _rows_per_slice(scores, C, slice_size)
     finite = True
-    for start in range(0, B * P, step):
-        part = scores[start : start + step].to(dtype)  # [step, C]
-        loss[start : start + step] = F.cross_entropy(part, labels[start : start + step], reduction="none")
+    for rows in (slice(start, start + step) for start in range(0, B * P, step)):
+        part = scores[rows].to(dtype)  # [n, C], the n rows of this slice
+        loss[rows] = F.cross_entropy(part, labels[rows], reduction="none")
         finite = finite and (not check_finite or bool(torch.isfinite(part.sum())))
     if not finite:
         check_finite_predictions(predicted_scores=predicted_scores)  # names the first NaN or inf

@@ -471,7 +471,7 @@ def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> tuple[Tensor, T
     forced_prior = _principle1_rows(rows, unique)  # [S]
     forced_row = (forced_prior >= 0).nonzero().squeeze(1)  # [F], all rows but GTs left over when G > P
     place, which = (rows.image[forced_row] * P + forced_prior[forced_row]).unique(return_inverse=True)  # [U], [F]
-    winner = torch.full_like(place, -1).scatter_reduce_(0, which, forced_row, reduce="amax")  # [U], a row
+    winner = torch.zeros_like(place).scatter_reduce_(0, which, forced_row, reduce="amax")  # [U], a row
     gt_index.view(-1)[place] = rows.slot[winner]
     principle.view(-1)[place] = 1
     # the IoU of a principle-1 prior with its GT; every other prior keeps its best IoU
