@@ -154,8 +154,8 @@ def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor, slice_size: int = 2*
 
     Speed: on a CPU the rows are computed a slice at a time, about ``slice_size`` values
     (512 KiB in float32), so that the temporaries of a slice stay in the core's cache for the
-    dozen operations on them instead of going out to memory and back each time; on a GPU, in
-    one slice.
+    dozen operations on them instead of going out to memory and back each time; every slice
+    reuses the same three buffers. On a GPU, in one slice.
     """
     N, M = boxes1.shape[0], boxes2.shape[0]
     x1a, y1a, x2a, y2a = (coordinate.unsqueeze(1) for coordinate in boxes1.unbind(1))  # [N, 1] each
@@ -163,14 +163,16 @@ def _iou_of_boxes_with_area(boxes1: Tensor, boxes2: Tensor, slice_size: int = 2*
     area_a, area_b = (x2a - x1a) * (y2a - y1a), (x2b - x1b) * (y2b - y1b)  # [N, 1], [1, M]
     iou = boxes1.new_empty((N, M))  # [N, M]
     step = _rows_per_slice(boxes1, M, slice_size)
-    for rows in (slice(start, start + step) for start in range(0, N, step)):
-        inter = torch.minimum(x2a[rows], x2b)  # [n, M], the n rows of this slice
-        other = torch.maximum(x1a[rows], x1b)  # [n, M]
-        inter.sub_(other).clamp_(min=0)  # the width
-        height = torch.minimum(y2a[rows], y2b)  # [n, M]
+    buffers = boxes1.new_empty((3, min(step, N), M))  # the temporaries, the same memory for every slice
+    for start in range(0, N, step):
+        rows = slice(start, start + step)
+        inter, other, height = buffers[:, : min(step, N - start)]  # [n, M] each, the n rows of this slice
+        torch.minimum(x2a[rows], x2b, out=inter)
+        inter.sub_(torch.maximum(x1a[rows], x1b, out=other)).clamp_(min=0)  # the width
+        torch.minimum(y2a[rows], y2b, out=height)
         height.sub_(torch.maximum(y1a[rows], y1b, out=other)).clamp_(min=0)
         inter.mul_(height)  # the intersection
-        union = torch.add(area_a[rows], area_b, out=other).sub_(inter)  # [n, M]
+        union = torch.add(area_a[rows], area_b, out=other).sub_(inter)
         torch.div(inter, union, out=iou[rows])
     return iou
 
