@@ -237,12 +237,14 @@ def test_plain_box_intersection_equals_box_intersection(dtype, device):
         assert torch.equal(plain_box_intersection(boxes1, boxes2), box_intersection(boxes1, boxes2))
 
 
+@pytest.mark.filterwarnings("error")  # e.g. an out= tensor of the wrong shape, resized
 @pytest.mark.parametrize("slice_size", [1, 100, 2**17])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", DEVICES)
 def test_iou_in_slices_of_rows_equals_box_iou_bit_for_bit(slice_size, dtype, device):
     # the matching's IoU: computed a slice of rows at a time on a CPU (slice_size 1: one row
-    # per slice; 100: 3 rows of 31, the last slice shorter); on a GPU, in one slice
+    # per slice; 100: 3 rows of 31, the last slice shorter, in the same buffers); on a GPU, in
+    # one slice
     from ssd_course.boxes import _iou_of_boxes_with_area
 
     generator = torch.Generator().manual_seed(2400)
