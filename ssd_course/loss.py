@@ -109,19 +109,31 @@ def _confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def _ranking_loss(predicted_scores: Tensor, labels: Tensor, dtype: torch.dtype, slice_size: int = 2**18) -> Tensor:
+def _ranking_loss(
+    predicted_scores: Tensor, labels: Tensor, dtype: torch.dtype, check_finite: bool, slice_size: int = 2**18
+) -> Tensor:
     """The confidence loss of every prior ``[B, P]``, without gradient: what mining ranks.
+
+    The same values as one :func:`_confidence_loss` of all priors, bit for bit. With
+    ``check_finite``, raises the ValueError of :func:`check_finite_predictions` on a NaN or
+    inf score.
 
     Speed: on a CPU, a slice of about ``slice_size`` scores (1 MiB in float32) at a time, so
     that the log-softmax of a slice stays in the core's cache instead of going out to memory
-    and back; the same values as one :func:`_confidence_loss` of all priors, bit for bit.
+    and back, and so that the sum that tests the slice for NaN and inf reads it from there
+    too, instead of reading all the scores from memory once more.
     """
     B, P, C = predicted_scores.shape
     scores, labels = predicted_scores.reshape(B * P, C), labels.reshape(B * P)
     loss = scores.new_empty(B * P, dtype=dtype)  # [B * P]
+    sums = []  # one per slice: NaN or inf if the slice holds a NaN or an inf (or its sum overflows)
     step = _rows_per_slice(scores, C, slice_size)
     for rows in (slice(start, start + step) for start in range(0, B * P, step)):
         loss[rows] = F.cross_entropy(scores[rows].to(dtype), labels[rows], reduction="none")  # [n], n rows
+        if check_finite:
+            sums.append(scores[rows].sum())
+    if sums and not bool(torch.isfinite(torch.stack(sums).sum())):
+        check_finite_predictions(predicted_scores=predicted_scores)  # names the first NaN or inf
     return loss.reshape(B, P)
 
 
@@ -392,7 +404,8 @@ def multibox_loss(
         >>> parts.num_positives, round(parts.conf.item(), 4)  # (log 3 + log 3) / 1
         (tensor(1), 2.1972)
     """
-    # 0. check everything once, up front: shapes, then devices, then values
+    # 0. check everything once, up front: shapes, then devices, then values (the scores' NaN
+    # and inf in step 3)
     check_tensor("predicted_locs", predicted_locs, ndim=3, last_dim=4, floating=True, expected="of shape [B, P, 4]")
     check_tensor("predicted_scores", predicted_scores, ndim=3, floating=True, expected="of shape [B, P, C]")
     check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
@@ -414,8 +427,8 @@ def multibox_loss(
         boxes, labels, batch_size=B, num_classes=C, device=predicted_locs.device
     )
     priors_cxcy = check_priors(priors_cxcy)
-    if check_finite:
-        check_finite_predictions(predicted_locs=predicted_locs, predicted_scores=predicted_scores)
+    if check_finite:  # the scores are checked in step 3, which reads them anyway
+        check_finite_predictions(predicted_locs=predicted_locs)
     # half-precision predictions (autocast) are upcast: log-softmax and log sizes need float32
     dtype = torch.promote_types(predicted_locs.dtype, torch.float32)
 
@@ -436,8 +449,8 @@ def multibox_loss(
 
     # 3. confidence loss of every prior against its matched class (background for negatives).
     # Speed: without gradient, as it only ranks the negatives (see step 4), and a slice of
-    # priors at a time (see _ranking_loss)
-    conf_per_prior = _ranking_loss(predicted_scores, match.labels, dtype)  # [B, P]
+    # priors at a time (see _ranking_loss), which also checks the scores for NaN and inf
+    conf_per_prior = _ranking_loss(predicted_scores, match.labels, dtype, check_finite)  # [B, P]
 
     # 4. hard negative mining: positives plus the hardest negatives of each image; their loss
     # is computed again, with its gradient, for these kept priors alone (about 4N of B * P),

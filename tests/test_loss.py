@@ -589,7 +589,7 @@ def test_boxes_and_priors_requiring_grad_receive_no_gradient():
 
 @pytest.mark.parametrize("slice_size", [1, 50, 2**18])
 @pytest.mark.parametrize("device", DEVICES)
-def test_ranking_loss_in_slices_equals_the_confidence_loss_bit_for_bit(slice_size, device):
+def test_ranking_loss_in_slices_equals_the_confidence_loss_and_finds_the_first_non_finite_score(slice_size, device):
     # slice_size 1: one prior per slice; 50: 10 priors of C = 5 (the last slice shorter); on a
     # GPU, one slice
     from ssd_course.loss import _ranking_loss, confidence_loss
@@ -598,6 +598,15 @@ def test_ranking_loss_in_slices_equals_the_confidence_loss_bit_for_bit(slice_siz
     scores = (3 * torch.randn(3, 37, 5, generator=generator)).to(device)
     labels = torch.randint(0, 5, (3, 37), generator=generator).to(device)
     for dtype in DTYPES:
-        assert torch.equal(_ranking_loss(scores, labels, dtype, slice_size), confidence_loss(scores.to(dtype), labels))
+        expected = confidence_loss(scores.to(dtype), labels)
+        assert torch.equal(_ranking_loss(scores, labels, dtype, True, slice_size), expected)
     half = scores.half()  # autocast's float16 is read in float32, as confidence_loss does
-    assert torch.equal(_ranking_loss(half, labels, torch.float32, slice_size), confidence_loss(half, labels))
+    assert torch.equal(_ranking_loss(half, labels, torch.float32, True, slice_size), confidence_loss(half, labels))
+    huge = torch.full((2, 3, 4), 1e308, dtype=torch.float64, device=device)  # each slice's sum overflows: no error
+    _ranking_loss(huge, torch.zeros(2, 3, dtype=torch.long, device=device), torch.float64, True, slice_size)
+    scores[2, 30, 4] = -math.inf
+    scores[2, 31, 0] = math.nan  # a later one is not the one named
+    with pytest.raises(ValueError, match=r"predicted_scores must be finite; got -inf in image 2, prior 30, column 4"):
+        _ranking_loss(scores, labels, torch.float32, True, slice_size)
+    unchecked = _ranking_loss(scores, labels, torch.float32, False, slice_size)  # no error
+    assert unchecked[2, 31].isnan() and unchecked[:2].isfinite().all()
