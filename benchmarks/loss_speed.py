@@ -12,8 +12,10 @@ loss costs; and the batched loss with ``check_finite=False``, so that the cost o
 predictions for NaN and inf is measured (``check_finite`` on vs off).
 
 The loop and the batched loss are timed in turns, one run of each per round, so that a
-change in the machine's load affects both alike; the cross-entropy and the unchecked loss too. Each number
-is the median of ``--repeats`` runs after a few untimed ones.
+change in the machine's load affects both alike; the cross-entropy and the unchecked loss too.
+The order of the turns is shuffled anew each round (seeded), so that none of them always
+runs right after the loop, which leaves the caches full of its own data. Each number is the median of
+``--repeats`` runs after a few untimed ones.
 
 Usage::
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -162,7 +165,10 @@ def median_ms(
     """Median wall time of each ``fn()`` in milliseconds, after ``warmup`` untimed rounds.
 
     The functions are timed in turns (one run of each per round), so that a change in the
-    machine's load during the measurement affects all of them alike.
+    machine's load during the measurement affects all of them alike, and in an order shuffled
+    anew each round (seeded), so that none of them always runs right after the same one: what
+    a function leaves in the caches (the loop touches the most memory) then favours or slows
+    them all alike.
     """
     def sync() -> None:
         if device.type == "cuda":
@@ -172,8 +178,10 @@ def median_ms(
         for fn in fns.values():
             fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
+    order = random.Random(0)
     for _ in range(repeats):
-        for name, fn in fns.items():
+        for name in order.sample(list(fns), len(fns)):
+            fn = fns[name]
             sync()
             start = time.perf_counter()
             fn()
