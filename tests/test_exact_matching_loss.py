@@ -83,19 +83,22 @@ def test_count_matches_of_a_batch_counts_each_image():
 
 
 # ---------------------------------------------------------------------------------------------
-# Input types are checked by name
+# Input types are checked by name, and before any value
+
+PRIORS = torch.full((3, 4), 0.5)  # three valid priors
+REVERSED_BOX = torch.tensor([[0.6, 0.6, 0.2, 0.2]])  # x2 < x1 and y2 < y1: its values are wrong too
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: matching.match_priors(torch.tensor([[0, 0, 1, 1]]), torch.tensor([1]), torch.rand(3, 4)),
+    (lambda: matching.match_priors(torch.tensor([[0, 0, 1, 1]]), torch.tensor([1]), PRIORS),
      "^boxes must be a floating-point tensor; got dtype torch.int64$"),
-    (lambda: matching.match_priors(torch.rand(1, 4), torch.tensor([1]), torch.ones(3, 4, dtype=torch.long)),
+    (lambda: matching.match_priors(REVERSED_BOX, torch.tensor([1]), torch.ones(3, 4, dtype=torch.long)),
      "^priors_cxcy must be a floating-point tensor; got dtype torch.int64$"),
-    (lambda: matching.match_priors(torch.rand(1, 4), torch.tensor([1.0]), torch.rand(3, 4)),
+    (lambda: matching.match_priors(REVERSED_BOX, torch.tensor([1.0]), PRIORS),
      r"^labels must be an integer tensor \(class labels, e.g. torch.int64\); got dtype torch.float32$"),
-    (lambda: matching.match_priors_batch([torch.rand(1, 4)], [torch.tensor([1])], torch.ones(3, 4, dtype=torch.long)),
+    (lambda: matching.match_priors_batch([REVERSED_BOX], [torch.tensor([1])], torch.ones(3, 4, dtype=torch.long)),
      "^priors_cxcy must be a floating-point tensor; got dtype torch.int64$"),
-    (lambda: matching.gt_prior_iou(torch.rand(1, 4), torch.ones(3, 4, dtype=torch.long)),
+    (lambda: matching.gt_prior_iou(REVERSED_BOX, torch.ones(3, 4, dtype=torch.long)),
      "^priors_cxcy must be a floating-point tensor; got dtype torch.int64$"),
     (lambda: matching.principle1(torch.ones(2, 3, dtype=torch.long)), "^iou must be a floating-point tensor"),
     (lambda: matching.principle2(torch.ones(2, 3, dtype=torch.long)), "^iou must be a floating-point tensor"),
