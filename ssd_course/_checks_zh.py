@@ -67,9 +67,11 @@ CHECKS_ZH: dict[str, str] = {
     "{count} priors background": "{count} 个先验框为背景",
     ", ... ({count} in all)": "，……（共 {count} 个）",
     "{count} priors 0 (background)": "{count} 个先验框为 0（背景）",
+    "1 prior 0 (background)": "1 个先验框为 0（背景）",
     "class per positive prior {{{shown}}}; ": "每个正样本先验框的类别 {{{shown}}}；",
     "no positive prior; ": "没有正样本先验框；",
     "; {count} priors below 0": "；{count} 个先验框小于 0",
+    "; 1 prior below 0": "；1 个先验框小于 0",
     "GT left without any prior: {lost}; ": "没有任何先验框的真实框：{lost}；",
     "priors that differ: {priors}": "不同的先验框：{priors}",
 

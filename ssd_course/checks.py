@@ -1851,10 +1851,11 @@ def _label_text(labels: Tensor) -> str:
     positive = (labels > 0).nonzero().flatten()  # below 0 is not a class: counted apart
     shown = ", ".join(f"{p}: {int(labels[p])}" for p in positive.tolist()[:12])
     more = text(", ... ({count} in all)", count=len(positive)) if len(positive) > 12 else ""
-    rest = text("{count} priors 0 (background)", count=int((labels == 0).sum()))
-    negative = int((labels < 0).sum())
+    background, negative = int((labels == 0).sum()), int((labels < 0).sum())
+    rest = text("1 prior 0 (background)") if background == 1 else text("{count} priors 0 (background)", count=background)
+    below = text("; 1 prior below 0") if negative == 1 else text("; {count} priors below 0", count=negative)
     return (text("class per positive prior {{{shown}}}; ", shown=shown + more) if len(positive) else
-            text("no positive prior; ")) + rest + (text("; {count} priors below 0", count=negative) if negative else "")
+            text("no positive prior; ")) + rest + (below if negative else "")
 
 
 def _dummy_box_labels(gt_boxes: Tensor, gt_labels: Tensor, priors_cxcy: Tensor, label: int) -> Tensor:

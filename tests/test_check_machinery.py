@@ -81,13 +81,13 @@ def test_labels_are_shown_as_the_class_of_each_positive_prior_and_counts():
         "class per positive prior {1: 1, 3: 2}; 2 priors 0 (background)"
     # -1 (unmatched) is not a class: counted apart, not listed among the positive priors
     assert checks._label_text(torch.tensor([0, 3, -1])) == \
-        "class per positive prior {1: 3}; 1 priors 0 (background); 1 priors below 0"
+        "class per positive prior {1: 3}; 1 prior 0 (background); 1 prior below 0"
     assert checks._label_text(torch.tensor([-1, -1])) == "no positive prior; 0 priors 0 (background); 2 priors below 0"
     assert checks._label_text(torch.zeros(4, dtype=torch.long)) == "no positive prior; 4 priors 0 (background)"
     # the classes of the first 12 positive priors, then their number
     twelve = checks._label_text(torch.arange(13))
-    assert twelve.endswith("12: 12}; 1 priors 0 (background)") and "..." not in twelve
-    assert checks._label_text(torch.arange(14)).endswith("12: 12, ... (13 in all)}; 1 priors 0 (background)")
+    assert twelve.endswith("12: 12}; 1 prior 0 (background)") and "..." not in twelve
+    assert checks._label_text(torch.arange(14)).endswith("12: 12, ... (13 in all)}; 1 prior 0 (background)")
     # not one label per prior: shown as it is
     assert checks._label_text(torch.tensor([[0, 1]])) == "[[0, 1]]"
     assert checks._label_text(torch.tensor([0.0, 1.0])) == "[0.0000, 1.0000]"
