@@ -14,8 +14,8 @@ predictions for NaN and inf is measured (``check_finite`` on vs off).
 The loop and the batched loss are timed in turns, one run of each per round, so that a
 change in the machine's load affects both alike; the cross-entropy and the unchecked loss too.
 The order of the turns is shuffled anew each round (seeded), so that none of them always
-runs right after the loop, which leaves the caches full of its own data. Each number is the median of
-``--repeats`` runs after a few untimed ones.
+runs right after the loop, which leaves the caches full of its own data. Each number is the
+median of ``--repeats`` runs after a few untimed ones.
 
 Usage::
 
@@ -178,13 +178,12 @@ def median_ms(
         for fn in fns.values():
             fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
-    order = random.Random(0)
+    shuffler = random.Random(0)
     for _ in range(repeats):
-        for name in order.sample(list(fns), len(fns)):
-            fn = fns[name]
+        for name in shuffler.sample(list(fns), len(fns)):
             sync()
             start = time.perf_counter()
-            fn()
+            fns[name]()
             sync()
             times[name].append((time.perf_counter() - start) * 1e3)
     return {name: statistics.median(values) for name, values in times.items()}
