@@ -14,8 +14,9 @@ negative mining).
 Two readings of the same loss. :func:`plain_multibox_loss` and :func:`plain_hard_negative_mask`
 are the lesson code (notebooks 06 and 07): one image at a time, no checks, no speed tricks.
 :func:`multibox_loss` and :class:`MultiBoxLoss` are what training runs: checked once, up
-front, and batched (padded GT, one matching for the whole batch, mining of all images at
-once, the softmax's backward pass only over the kept priors). The tests check that both give
+front, and batched (one matching for the whole batch, the positives and hard negatives as
+lists of places rather than [B, P] masks, mining of all images at once, the softmax's
+backward pass only over the kept priors). The tests check that both give
 the same loss and the same gradients on random batches, ties and images without GT included.
 
 Numeric parameters (``threshold``, ``neg_pos_ratio``, ``alpha``, ``variances``, ``beta``) are
@@ -47,7 +48,7 @@ from ssd_course._validate import (
 )
 from ssd_course.boxes import _rows_per_slice, box_iou, cxcywh_to_xyxy
 from ssd_course.encoding import _encode
-from ssd_course.matching import BACKGROUND, Match, _match_padded, _pad, plain_assign
+from ssd_course.matching import BACKGROUND, _match_rows, plain_assign
 
 __all__ = [
     "LossParts",
@@ -109,14 +110,14 @@ def _confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def _ranking_loss(
-    predicted_scores: Tensor, labels: Tensor, dtype: torch.dtype, check_finite: bool, slice_size: int = 2**18
-) -> Tensor:
-    """The confidence loss of every prior ``[B, P]``, without gradient: what mining ranks.
+def _ranking_loss(predicted_scores: Tensor, dtype: torch.dtype, check_finite: bool, slice_size: int = 2**18) -> Tensor:
+    """The background loss of every prior ``[B, P]``, without gradient: what mining ranks.
 
-    The same values as one :func:`_confidence_loss` of all priors, bit for bit. With
-    ``check_finite``, raises the ValueError of :func:`check_finite_predictions` on a NaN or
-    inf score.
+    The confidence loss of each prior as if it were a negative, ``-log softmax(scores)[0]``:
+    for a negative, its confidence loss; mining never keeps a positive as a negative, so
+    theirs need not be known. The same values as :func:`_confidence_loss` against background
+    labels, bit for bit. With ``check_finite``, raises the ValueError of
+    :func:`check_finite_predictions` on a NaN or inf score.
 
     Speed: on a CPU, a slice of about ``slice_size`` scores (1 MiB in float32) at a time, so
     that the log-softmax of a slice stays in the core's cache instead of going out to memory
@@ -124,12 +125,13 @@ def _ranking_loss(
     too, instead of reading all the scores from memory once more.
     """
     B, P, C = predicted_scores.shape
-    scores, labels = predicted_scores.reshape(B * P, C), labels.reshape(B * P)
+    scores = predicted_scores.reshape(B * P, C)
     loss = scores.new_empty(B * P, dtype=dtype)  # [B * P]
     sums = []  # one per slice: NaN or inf if the slice holds a NaN or an inf (or its sum overflows)
     step = _rows_per_slice(scores, C, slice_size)
+    background = torch.full((min(step, B * P),), BACKGROUND, dtype=torch.long, device=scores.device)  # [step]
     for rows in (slice(start, start + step) for start in range(0, B * P, step)):
-        loss[rows] = F.cross_entropy(scores[rows].to(dtype), labels[rows], reduction="none")  # [n], n rows
+        loss[rows] = F.cross_entropy(scores[rows].to(dtype), background[: loss[rows].shape[0]], reduction="none")
         if check_finite:
             sums.append(scores[rows].sum())
     if sums and not bool(torch.isfinite(torch.stack(sums).sum())):
@@ -168,41 +170,52 @@ def confidence_loss(predicted_scores: Tensor, labels: Tensor) -> Tensor:
     return _confidence_loss(predicted_scores, labels.long())
 
 
-def _hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float) -> Tensor:
-    num_positives = positive.sum(dim=1)  # [B]
+def _hard_negatives(conf_loss: Tensor, positive: Tensor, num_positives: Tensor, neg_pos_ratio: float) -> Tensor:
+    """The hard negatives of a batch, as places ``b * P + p`` in its ``[B, P]`` tensors.
+
+    ``conf_loss`` ``[B, P]`` ranks the negatives; ``positive`` ``[N]`` holds the places of
+    the positives, and ``num_positives`` ``[B]`` their number in each image.
+    """
+    B, P = conf_loss.shape
     if math.isinf(neg_pos_ratio):
-        # an image without a positive keeps no negative, as with any finite ratio (so N = 0 gives 0)
-        return ~positive & (num_positives > 0).unsqueeze(1)  # [B, P]
+        # every negative of an image with a positive (so N = 0 keeps none, as any finite ratio)
+        negative = (num_positives > 0).unsqueeze(1).repeat(1, P)  # [B, P]
+        negative.view(-1)[positive] = False
+        return negative.view(-1).nonzero().squeeze(1)
     # the product in float64, floored exactly as floor(neg_pos_ratio * P_b) in Python
-    num_negatives = positive.shape[1] - num_positives  # [B]
-    num_kept = torch.minimum((num_positives.double() * neg_pos_ratio).floor().long(), num_negatives)  # [B]
-    # positives get -inf so that they rank after every negative and are never kept; a NaN
-    # loss ranks first, as in a sort (and makes the total NaN rather than being dropped)
+    num_kept = torch.minimum((num_positives.double() * neg_pos_ratio).floor().long(), P - num_positives)  # [B]
+    # positives get -inf, below every negative (a loss of -inf, never a cross-entropy, ranks as
+    # the lowest finite number), so that they are never kept; a NaN loss ranks first, as in a
+    # sort (and makes the total NaN rather than being dropped)
     inf = float("inf")
-    ranked_loss = conf_loss.detach().nan_to_num(nan=inf, posinf=inf).masked_fill_(positive, -inf)  # [B, P]
+    ranked_loss = conf_loss.detach().contiguous().nan_to_num(nan=inf, posinf=inf, neginf=torch.finfo(conf_loss.dtype).min)
+    ranked_loss.view(-1)[positive] = -inf  # [B, P]
     k_max = int(num_kept.max()) if num_kept.numel() else 0
     if k_max == 0:
-        return torch.zeros_like(positive)
+        return positive.new_zeros(0)
     # Speed: no full sort of the P losses, one top-k of the k_max + 1 largest. Image b keeps
     # its first num_kept ranks -- which is what a stable descending sort keeps, unless the
     # loss at the last kept rank equals the next one: then which of these equal losses are
     # kept depends on the order top-k left them in, and those images (rare, but every image
     # when losses repeat) take the exact route below
-    width = min(k_max + 1, ranked_loss.shape[1])
+    width = min(k_max + 1, P)
     largest, order = ranked_loss.topk(width, dim=1)  # [B, width] each, descending
-    keep_rank = torch.arange(width, device=ranked_loss.device) < num_kept.unsqueeze(1)  # [B, width]
-    hard_negative = torch.zeros_like(positive).scatter_(1, order, keep_rank)  # [B, P]
     cutoff = largest.gather(1, (num_kept - 1).clamp(min=0).unsqueeze(1))  # [B, 1], the last kept loss
     after = largest.gather(1, num_kept.clamp(max=width - 1).unsqueeze(1))  # [B, 1], the next one
-    ambiguous = ((num_kept > 0) & (num_kept < width) & (cutoff == after).squeeze(1)).nonzero().squeeze(1)  # [A]
-    if ambiguous.numel():
+    ambiguous = (num_kept > 0) & (num_kept < width) & (cutoff == after).squeeze(1)  # [B]
+    keep_rank = (torch.arange(width, device=order.device) < num_kept.unsqueeze(1)) & ~ambiguous.unsqueeze(1)  # [B, width]
+    image = torch.arange(B, device=order.device).unsqueeze(1)  # [B, 1]
+    hard_negative = (image * P + order)[keep_rank]  # [H]
+    if ambiguous.any():
         # exact: every loss above the cut-off, then, of the losses equal to it, the lowest
         # prior indices until num_kept are taken
+        ambiguous = ambiguous.nonzero().squeeze(1)  # [A]
         ranked, cut = ranked_loss[ambiguous], cutoff[ambiguous]  # [A, P], [A, 1]
         above, tied = ranked > cut, ranked == cut  # [A, P] each
         places_left = num_kept[ambiguous].unsqueeze(1) - above.sum(dim=1, keepdim=True)  # [A, 1]
-        hard_negative[ambiguous] = above | (tied & (tied.cumsum(dim=1) <= places_left))
-    return hard_negative & ~positive  # [B, P] (a positive could only be kept among losses of -inf)
+        exact_image, exact_prior = (above | (tied & (tied.cumsum(dim=1) <= places_left))).nonzero(as_tuple=True)
+        hard_negative = torch.cat([hard_negative, ambiguous[exact_image] * P + exact_prior])
+    return hard_negative
 
 
 def plain_hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float = 3) -> Tensor:
@@ -265,7 +278,12 @@ def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float
             f"got {positive.dtype} of shape {shape_str(positive)}"
         )
     check_same_device(conf_loss=conf_loss, positive=positive)
-    return _hard_negative_mask(conf_loss, positive, check_neg_pos_ratio(neg_pos_ratio))
+    hard_negative = _hard_negatives(
+        conf_loss, positive.reshape(-1).nonzero().squeeze(1), positive.sum(dim=1), check_neg_pos_ratio(neg_pos_ratio)
+    )
+    mask = torch.zeros(positive.shape, dtype=torch.bool, device=positive.device)  # [B, P]
+    mask.view(-1)[hard_negative] = True
+    return mask
 
 
 def _positives_over_ranks(num_positives: Tensor) -> tuple[Tensor, int]:
@@ -432,35 +450,36 @@ def multibox_loss(
     # half-precision predictions (autocast) are upcast: log-softmax and log sizes need float32
     dtype = torch.promote_types(predicted_locs.dtype, torch.float32)
 
-    # 1. match priors and GT boxes, all images at once
+    # 1. match priors and GT boxes, all images at once. The positives come as places b * P + p
+    # in the [B, P] tensors, each with the row of its GT box in gt_boxes
     # the GT boxes and priors are targets: detached, so that no gradient flows into them
-    gt_boxes, gt_labels, gt_valid = _pad(all_boxes.detach().to(dtype), all_labels, counts)  # [B, G_max, 4], [B, G_max]
+    gt_boxes = all_boxes.detach().to(dtype)  # [S, 4], the GT boxes of every image, one after another
     priors_cxcy = priors_cxcy.detach().to(dtype)
-    match: Match = _match_padded(gt_boxes, gt_labels, gt_valid, priors_cxcy, threshold, unique)
-    positive = match.gt_index >= 0  # [B, P]
-    num_positives = positive.sum()
+    _, positives = _match_rows(gt_boxes, counts, priors_cxcy, threshold, unique)
+    positive, gt_row = positives.place, positives.row  # [N] each
+    positives_per_image = torch.bincount(positive // P, minlength=B)  # [B]
+    num_positives = positives_per_image.sum()
 
     # 2. location loss of the positives, computed for these N priors alone: negatives have
     # no box to regress to
-    image_index, prior_index = positive.nonzero(as_tuple=True)  # [N] each
-    matched_boxes = gt_boxes[image_index, match.gt_index[image_index, prior_index]]  # [N, 4]
-    loc_targets = _encode(matched_boxes, priors_cxcy[prior_index], variances)  # [N, 4]
-    loc_sum = smooth_l1(predicted_locs[image_index, prior_index].to(dtype) - loc_targets).sum()
+    loc_targets = _encode(gt_boxes[gt_row], priors_cxcy[positive % P], variances)  # [N, 4]
+    loc_sum = smooth_l1(predicted_locs.reshape(B * P, 4).index_select(0, positive).to(dtype) - loc_targets).sum()
 
-    # 3. confidence loss of every prior against its matched class (background for negatives).
+    # 3. confidence loss of every prior as a negative (background), the loss mining ranks by.
     # Speed: without gradient, as it only ranks the negatives (see step 4), and a slice of
     # priors at a time (see _ranking_loss), which also checks the scores for NaN and inf
-    conf_per_prior = _ranking_loss(predicted_scores, match.labels, dtype, check_finite)  # [B, P]
+    background_loss = _ranking_loss(predicted_scores, dtype, check_finite)  # [B, P]
 
     # 4. hard negative mining: positives plus the hardest negatives of each image; their loss
     # is computed again, with its gradient, for these kept priors alone (about 4N of B * P),
     # so that the backward pass of the softmax does not run over every prior. Their scores
     # are picked by index_select of the [B * P, C] rows: its backward pass is cheaper than
     # that of a lookup by (image, prior)
-    hard_negative = _hard_negative_mask(conf_per_prior, positive, neg_pos_ratio)  # [B, P]
-    kept = (positive | hard_negative).reshape(-1).nonzero().squeeze(1)  # [K], b * P + p of the kept priors
+    hard_negative = _hard_negatives(background_loss, positive, positives_per_image, neg_pos_ratio)  # [H]
+    kept = torch.cat([positive, hard_negative])  # [K], places b * P + p
+    kept_labels = torch.cat([all_labels[gt_row], torch.full_like(hard_negative, BACKGROUND)])  # [K]
     kept_scores = predicted_scores.reshape(B * P, C).index_select(0, kept).to(dtype)  # [K, C]
-    conf_sum = _confidence_loss(kept_scores.unsqueeze(0), match.labels.reshape(-1)[kept].unsqueeze(0)).sum()
+    conf_sum = _confidence_loss(kept_scores.unsqueeze(0), kept_labels.unsqueeze(0)).sum()
 
     # N = 0 means both sums are over empty sets: dividing by max(N, 1) gives exactly 0
     n = num_positives.clamp(min=1).to(dtype)

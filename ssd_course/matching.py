@@ -399,27 +399,36 @@ def principle2(iou: Tensor, threshold: float = 0.5, gt_valid: Tensor | None = No
             torch.full((*lead, P), UNMATCHED, dtype=torch.long, device=iou.device),
             iou.new_zeros((*lead, P)),
         )
-    gt_index, best_iou = _principle2_rows(_Rows.of(iou, gt_valid), threshold)  # [B, P] each
+    rows = _Rows.of(iou, gt_valid)
+    place, row, best_iou = _principle2_rows(rows, threshold)  # [K], [K], [B, P]
+    gt_index = _gt_index_at(best_iou.shape, place, rows.slot[row])  # [B, P]
     return gt_index.reshape(*lead, P), best_iou.clamp(min=0).reshape(*lead, P)
 
 
-def _principle2_rows(rows: _Rows, threshold: float) -> tuple[Tensor, Tensor]:
-    """:func:`principle2` on the rows, unchecked: ``[B, P]`` GT index and best IoU (-inf without GT)."""
+def _principle2_rows(rows: _Rows, threshold: float) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`principle2` on the rows, unchecked and sparse: the matched priors as places
+    ``b * P + p`` in increasing order ``[K]``, the row of the GT each takes ``[K]``, and every
+    prior's best IoU ``[B, P]`` (-inf without GT)."""
     iou, image, table = rows.iou, rows.image, rows.table
     S, P = iou.shape
     # Speed: the best IoU of each prior over the GTs of its image, by one scatter of the rows
     # (no padded [B, G, P] tensor to fill)
     best_iou = iou.new_full((table.shape[0], P), float("-inf"))  # [B, P]
     best_iou.scatter_reduce_(0, image.unsqueeze(1).expand(S, P), iou, reduce="amax")
-    reached = best_iou >= threshold - TIE_TOLERANCE  # [B, P]
-    gt_index = torch.full(best_iou.shape, UNMATCHED, dtype=torch.long, device=iou.device)  # [B, P]
     # which GT: the lowest index within the tolerance (first_argmax), found for the matched
     # priors only, a few percent of them, from their column of IoUs
-    matched_image, matched_prior = reached.nonzero(as_tuple=True)  # [K] each
+    matched_image, matched_prior = (best_iou >= threshold - TIE_TOLERANCE).nonzero(as_tuple=True)  # [K] each
     candidates = table[matched_image]  # [K, G], rows of the GTs of each prior's image
     column = iou[candidates.clamp(min=0), matched_prior.unsqueeze(1)].masked_fill(candidates < 0, float("-inf"))
-    gt_index[matched_image, matched_prior] = first_argmax(column, dim=1) if column.numel() else matched_prior
-    return gt_index, best_iou
+    row = candidates.gather(1, first_argmax(column, dim=1).unsqueeze(1)).squeeze(1)  # [K]
+    return matched_image * P + matched_prior, row, best_iou
+
+
+def _gt_index_at(shape: torch.Size, place: Tensor, slot: Tensor) -> Tensor:
+    """A ``gt_index`` tensor of ``shape`` ``[B, P]``: ``slot`` at the places ``b * P + p``, else ``UNMATCHED``."""
+    gt_index = torch.full(shape, UNMATCHED, dtype=torch.long, device=slot.device)  # [B, P]
+    gt_index.view(-1)[place] = slot
+    return gt_index
 
 
 def assign(
@@ -455,28 +464,61 @@ def assign(
     if G == 0 or P == 0:  # nothing to force: no GT, or no prior to force it onto
         gt_index, best_iou = principle2(iou, threshold, gt_valid)
         return gt_index, torch.zeros_like(gt_index), best_iou
-    return tuple(x.reshape(*lead, P) for x in _assign_rows(_Rows.of(iou, gt_valid), threshold, unique))
+    rows = _Rows.of(iou, gt_valid)
+    return tuple(x.reshape(*lead, P) for x in _dense(_assign_rows(rows, threshold, unique), rows))
 
 
-def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> tuple[Tensor, Tensor, Tensor]:
-    """:func:`assign` on the rows, unchecked: ``gt_index``, ``principle`` and IoU, ``[B, P]`` each."""
-    gt_index, best_iou = _principle2_rows(rows, threshold)  # [B, P] each
-    principle = torch.where(gt_index >= 0, 2, 0)  # [B, P]
-    matched_iou = best_iou.clamp(min=0)  # [B, P], each prior's best IoU
-    # principle 1 written over it, at the few (image, prior) places it forces. Several GTs may
-    # force the same prior (unique=False): the highest GT index wins, the classic "last write
-    # wins" without depending on write order; the rows of an image are in GT order, so it is
-    # the highest row
-    P = gt_index.shape[1]
+class _Matched(NamedTuple):
+    """The matched priors of a batch, sparse: what the loss needs of a :class:`Match`.
+
+    A prior is named by its place ``b * P + p`` in the ``[B, P]`` tensors of the batch, and a
+    GT by its row in :class:`_Rows`.
+    """
+
+    place: Tensor  # [M], each matched prior once: principle 2's in increasing order, then principle 1's
+    row: Tensor  # [M], the row of the GT it is matched to
+    num_forced: int  # the last num_forced places are those principle 1 forces
+    best_iou: Tensor  # [B, P], each prior's largest IoU with a GT of its image (-inf without GT)
+
+
+def _assign_rows(rows: _Rows, threshold: float, unique: bool) -> _Matched:
+    """:func:`assign` on the rows, unchecked and sparse."""
+    place2, row2, best_iou = _principle2_rows(rows, threshold)  # [K], [K], [B, P]
+    # principle 1 at the few places it forces. Several GTs may force the same prior
+    # (unique=False): the highest GT index wins, the classic "last write wins" without
+    # depending on write order; the rows of an image are in GT order, so it is the highest row
+    P = best_iou.shape[1]
     forced_prior = _principle1_rows(rows, unique)  # [S]
     forced_row = (forced_prior >= 0).nonzero().squeeze(1)  # [F], all rows but GTs left over when G > P
-    place, which = (rows.image[forced_row] * P + forced_prior[forced_row]).unique(return_inverse=True)  # [U], [F]
-    winner = torch.zeros_like(place).scatter_reduce_(0, which, forced_row, reduce="amax")  # [U], a row
-    gt_index.view(-1)[place] = rows.slot[winner]
-    principle.view(-1)[place] = 1
+    place1, which = (rows.image[forced_row] * P + forced_prior[forced_row]).unique(return_inverse=True)  # [U], [F]
+    row1 = torch.zeros_like(place1).scatter_reduce_(0, which, forced_row, reduce="amax")  # [U]
+    # principle 1 wins: principle 2's match is dropped where principle 1 forces a prior that
+    # principle 2 matched too (the same test as principle 2's; place2 is sorted, so searchsorted finds it)
+    also2 = best_iou.view(-1)[place1] >= threshold - TIE_TOLERANCE  # [U]
+    kept2 = torch.ones_like(place2, dtype=torch.bool)  # [K]
+    kept2[torch.searchsorted(place2, place1[also2])] = False
+    return _Matched(torch.cat([place2[kept2], place1]), torch.cat([row2[kept2], row1]), place1.numel(), best_iou)
+
+
+def _dense(matched: _Matched, rows: _Rows) -> tuple[Tensor, Tensor, Tensor]:
+    """``gt_index``, ``principle`` and IoU ``[B, P]`` of a sparse match (see :func:`assign`)."""
+    place, row, num_forced, best_iou = matched
+    P = best_iou.shape[1]
+    forced_place, forced_row = place[place.numel() - num_forced :], row[place.numel() - num_forced :]  # [U] each
+    gt_index = _gt_index_at(best_iou.shape, place, rows.slot[row])  # [B, P]
+    principle = torch.zeros_like(gt_index)  # [B, P]
+    principle.view(-1)[place] = 2
+    principle.view(-1)[forced_place] = 1
     # the IoU of a principle-1 prior with its GT; every other prior keeps its best IoU
-    matched_iou.view(-1)[place] = rows.iou[winner, place % P]
+    matched_iou = best_iou.clamp(min=0)  # [B, P]
+    matched_iou.view(-1)[forced_place] = rows.iou[forced_row, forced_place % P]
     return gt_index, principle, matched_iou
+
+
+def _valid(counts: Sequence[int], device: torch.device) -> Tensor:
+    """The mask ``[B, G_max]`` of the real GT slots of images with ``counts`` GTs; ``G_max >= 1``."""
+    G_max = max(max(counts, default=0), 1)
+    return torch.arange(G_max, device=device) < torch.tensor(counts, device=device).unsqueeze(1)  # [B, G_max]
 
 
 def _pad(all_boxes: Tensor, all_labels: Tensor, counts: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
@@ -486,11 +528,9 @@ def _pad(all_boxes: Tensor, all_labels: Tensor, counts: Sequence[int]) -> tuple[
     any arithmetic done on them stays finite. There is at least one slot, so that a batch
     without any GT box needs no special case.
     """
-    B, G_max = len(counts), max(max(counts, default=0), 1)
-    device = all_boxes.device
-    valid = torch.arange(G_max, device=device) < torch.tensor(counts, device=device).unsqueeze(1)  # [B, G_max]
-    boxes = all_boxes.new_tensor([0.0, 0.0, 1.0, 1.0]).repeat(B, G_max, 1)  # [B, G_max, 4]
-    labels = all_labels.new_full((B, G_max), BACKGROUND)  # [B, G_max]
+    valid = _valid(counts, all_boxes.device)  # [B, G_max]
+    boxes = all_boxes.new_tensor([0.0, 0.0, 1.0, 1.0]).repeat(*valid.shape, 1)  # [B, G_max, 4]
+    labels = all_labels.new_full(valid.shape, BACKGROUND)  # [B, G_max]
     boxes[valid] = all_boxes  # row-major order of the mask = order of the concatenation
     labels[valid] = all_labels
     return boxes, labels, valid
@@ -519,15 +559,23 @@ def pad_ground_truth(boxes: Sequence[Tensor], labels: Sequence[Tensor]) -> tuple
     return _pad(all_boxes, all_labels, counts)
 
 
-def _match_padded(
-    gt_boxes: Tensor, gt_labels: Tensor, gt_valid: Tensor, priors_cxcy: Tensor, threshold: float, unique: bool
-) -> Match:
-    """:func:`match_priors_batch` on already padded, validated tensors."""
+def _match_rows(
+    all_boxes: Tensor, counts: Sequence[int], priors_cxcy: Tensor, threshold: float, unique: bool
+) -> tuple[_Rows, _Matched]:
+    """Match validated GT boxes, those of every image one after another ``[sum G_b, 4]``, sparse."""
     # Speed: the IoU of the real GT boxes only, as rows [sum G_b, P]; no padded [B, G_max, P]
-    real_iou = _iou_of_boxes_with_area(gt_boxes[gt_valid], cxcywh_to_xyxy(priors_cxcy))  # [sum G_b, P]
-    gt_index, principle, matched_iou = _assign_rows(_Rows.from_real(real_iou, gt_valid), threshold, unique)  # [B, P] each
-    labels = gt_labels.gather(1, gt_index.clamp(min=0))  # [B, P]
-    labels = torch.where(gt_index >= 0, labels, BACKGROUND)
+    rows = _Rows.from_real(_iou_of_boxes_with_area(all_boxes, cxcywh_to_xyxy(priors_cxcy)), _valid(counts, all_boxes.device))
+    return rows, _assign_rows(rows, threshold, unique)
+
+
+def _match(
+    all_boxes: Tensor, all_labels: Tensor, counts: Sequence[int], priors_cxcy: Tensor, threshold: float, unique: bool
+) -> Match:
+    """:func:`match_priors_batch` of validated, concatenated GT boxes and labels."""
+    rows, matched = _match_rows(all_boxes, counts, priors_cxcy, threshold, unique)
+    gt_index, principle, matched_iou = _dense(matched, rows)  # [B, P] each
+    labels = torch.full_like(gt_index, BACKGROUND)  # [B, P]
+    labels.view(-1)[matched.place] = all_labels[matched.row]
     return Match(labels=labels, gt_index=gt_index, iou=matched_iou, principle=principle)
 
 
@@ -567,7 +615,7 @@ def match_priors_batch(
     check_tensor("priors_cxcy", priors_cxcy, ndim=2, last_dim=4, floating=True, expected="of shape [P, 4] (cx, cy, w, h)")
     all_boxes, all_labels, counts = check_gt_lists(boxes, labels, device=priors_cxcy.device)  # devices first
     priors_cxcy = check_priors(priors_cxcy)
-    return _match_padded(*_pad(all_boxes, all_labels, counts), priors_cxcy, threshold, unique)
+    return _match(all_boxes, all_labels, counts, priors_cxcy, threshold, unique)
 
 
 def match_priors(
@@ -603,8 +651,7 @@ def match_priors(
     priors_cxcy = check_priors(priors_cxcy)
     boxes = check_gt_boxes("boxes", boxes)
     labels = check_gt_labels("labels", labels, boxes.shape[0])
-    # padded like a batch of one image, so that G = 0 gets a (masked) slot like in match_priors_batch
-    match = _match_padded(*_pad(boxes, labels.long(), [boxes.shape[0]]), priors_cxcy, threshold, unique)
+    match = _match(boxes, labels.long(), [boxes.shape[0]], priors_cxcy, threshold, unique)  # a batch of one image
     return Match(*(field.squeeze(0) for field in match))
 
 

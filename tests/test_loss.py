@@ -123,6 +123,20 @@ def test_hard_negative_mask_when_ratio_times_positives_exceeds_the_negatives():
     assert int(mask.sum()) == 10
 
 
+
+def test_hard_negative_mask_ranks_a_loss_of_minus_inf_above_every_positive():
+    # a confidence loss is never -inf, but the function takes any loss: a negative of -inf
+    # still ranks above the positives (-inf for mining), so the number kept stays exact and
+    # no positive is ever kept. Image 0: 1 positive, 2 negatives, ratio 3 -> both negatives.
+    loss = torch.tensor([[-math.inf, -math.inf, 1.0], [-math.inf, 2.0, -math.inf]])
+    positive = torch.tensor([[True, False, False], [False, False, True]])
+    expected = torch.tensor([[False, True, True], [True, True, False]])
+    assert torch.equal(hard_negative_mask(loss, positive, 3), expected)
+    # ratio 1 in image 1: one of the two negatives, the higher loss 2.0
+    assert torch.equal(hard_negative_mask(loss, positive, 1)[1], torch.tensor([False, True, False]))
+    # a loss and a mask that are views of other tensors (transposed) give the same
+    assert torch.equal(hard_negative_mask(loss.t().contiguous().t(), positive.t().contiguous().t(), 3), expected)
+
 @st.composite
 def mining_inputs(draw):
     B = draw(st.integers(1, 3))
@@ -589,24 +603,25 @@ def test_boxes_and_priors_requiring_grad_receive_no_gradient():
 
 @pytest.mark.parametrize("slice_size", [1, 50, 2**18])
 @pytest.mark.parametrize("device", DEVICES)
-def test_ranking_loss_in_slices_equals_the_confidence_loss_and_finds_the_first_non_finite_score(slice_size, device):
+def test_ranking_loss_in_slices_equals_the_background_loss_and_finds_the_first_non_finite_score(slice_size, device):
     # slice_size 1: one prior per slice; 50: 10 priors of C = 5 (the last slice shorter); on a
     # GPU, one slice
     from ssd_course.loss import _ranking_loss, confidence_loss
 
     generator = torch.Generator().manual_seed(2500)
     scores = (3 * torch.randn(3, 37, 5, generator=generator)).to(device)
-    labels = torch.randint(0, 5, (3, 37), generator=generator).to(device)
+    background = torch.zeros(3, 37, dtype=torch.long, device=device)  # every prior as a negative
     for dtype in DTYPES:
-        expected = confidence_loss(scores.to(dtype), labels)
-        assert torch.equal(_ranking_loss(scores, labels, dtype, True, slice_size), expected)
+        expected = confidence_loss(scores.to(dtype), background)
+        assert torch.equal(_ranking_loss(scores, dtype, True, slice_size), expected)
+        assert torch.equal(expected, -torch.log_softmax(scores.to(dtype), dim=2)[..., 0])  # -log p(background)
     half = scores.half()  # autocast's float16 is read in float32, as confidence_loss does
-    assert torch.equal(_ranking_loss(half, labels, torch.float32, True, slice_size), confidence_loss(half, labels))
+    assert torch.equal(_ranking_loss(half, torch.float32, True, slice_size), confidence_loss(half, background))
     huge = torch.full((2, 3, 4), 1e308, dtype=torch.float64, device=device)  # each slice's sum overflows: no error
-    _ranking_loss(huge, torch.zeros(2, 3, dtype=torch.long, device=device), torch.float64, True, slice_size)
+    _ranking_loss(huge, torch.float64, True, slice_size)
     scores[2, 30, 4] = -math.inf
     scores[2, 31, 0] = math.nan  # a later one is not the one named
     with pytest.raises(ValueError, match=r"predicted_scores must be finite; got -inf in image 2, prior 30, column 4"):
-        _ranking_loss(scores, labels, torch.float32, True, slice_size)
-    unchecked = _ranking_loss(scores, labels, torch.float32, False, slice_size)  # no error
+        _ranking_loss(scores, torch.float32, True, slice_size)
+    unchecked = _ranking_loss(scores, torch.float32, False, slice_size)  # no error
     assert unchecked[2, 31].isnan() and unchecked[:2].isfinite().all()

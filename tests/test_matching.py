@@ -664,3 +664,30 @@ def test_principle1_over_several_blocks_of_priors_equals_the_lesson_code(ties):
         iou = tie_heavy_iou(generator, G, P) if ties else torch.rand(G, P, generator=generator, dtype=torch.float64)
         assert torch.equal(principle1(iou), plain_principle1(iou))
         assert torch.equal(principle1(iou, unique=False), first_argmax(iou, dim=1))
+
+
+@pytest.mark.parametrize("unique", [True, False])
+def test_the_sparse_match_the_loss_uses_names_each_matched_prior_once_with_its_gt(unique):
+    # the loss takes the match as a list of places b * P + p with the row of each one's GT:
+    # every matched prior of match_priors_batch once, principle 2's places in increasing
+    # order, then the num_forced places of principle 1
+    from ssd_course.matching import _match_rows, _valid
+
+    generator = torch.Generator().manual_seed(5700 + int(unique))
+    priors = tiny_detector_priors().double()
+    for _ in range(20):
+        counts = torch.randint(0, 6, (4,), generator=generator).tolist()
+        boxes = [random_boxes(G, generator, torch.float64) for G in counts]
+        labels = [torch.randint(1, 5, (G,), generator=generator) for G in counts]
+        match = match_priors_batch(boxes, labels, priors, unique=unique)
+        rows, matched = _match_rows(torch.cat(boxes), counts, priors, 0.5, unique)
+        place, row, num_forced = matched.place, matched.row, matched.num_forced
+        assert place.unique().numel() == place.numel()
+        assert torch.equal(place.sort().values, (match.gt_index.reshape(-1) >= 0).nonzero().squeeze(1))
+        assert torch.equal(match.gt_index.reshape(-1)[place], rows.slot[row])
+        assert torch.equal(torch.cat(labels)[row], match.labels.reshape(-1)[place])
+        principle2_place = place[: place.numel() - num_forced]
+        assert torch.equal(principle2_place, principle2_place.sort().values)
+        assert (match.principle.reshape(-1)[principle2_place] == 2).all()
+        assert (match.principle.reshape(-1)[place[place.numel() - num_forced :]] == 1).all()
+        assert torch.equal(_valid(counts, place.device), torch.arange(max(max(counts), 1)) < torch.tensor(counts)[:, None])
