@@ -463,7 +463,8 @@ def multibox_loss(
     # 2. location loss of the positives, computed for these N priors alone: negatives have
     # no box to regress to
     loc_targets = _encode(gt_boxes[gt_row], priors_cxcy[positive % P], variances)  # [N, 4]
-    loc_sum = smooth_l1(predicted_locs.reshape(B * P, 4).index_select(0, positive).to(dtype) - loc_targets).sum()
+    positive_locs = predicted_locs.reshape(B * P, 4).index_select(0, positive)  # [N, 4], row b * P + p of each
+    loc_sum = smooth_l1(positive_locs.to(dtype) - loc_targets).sum()
 
     # 3. confidence loss of every prior as a negative (background), the loss mining ranks by.
     # Speed: without gradient, as it only ranks the negatives (see step 4), and a slice of
