@@ -122,16 +122,19 @@ def _ranking_loss(predicted_scores: Tensor, dtype: torch.dtype, check_finite: bo
     Speed: on a CPU, a slice of about ``slice_size`` scores (1 MiB in float32) at a time, so
     that the log-softmax of a slice stays in the core's cache instead of going out to memory
     and back, and so that the sum that tests the slice for NaN and inf reads it from there
-    too, instead of reading all the scores from memory once more.
+    too, instead of reading all the scores from memory once more. The cross-entropy against
+    class 0 is the log-softmax's column 0, negated: no lookup of a label per prior.
     """
     B, P, C = predicted_scores.shape
     scores = predicted_scores.reshape(B * P, C)
     loss = scores.new_empty(B * P, dtype=dtype)  # [B * P]
     sums = []  # one per slice: NaN or inf if the slice holds a NaN or an inf (or its sum overflows)
     step = _rows_per_slice(scores, C, slice_size)
-    background = torch.full((min(step, B * P),), BACKGROUND, dtype=torch.long, device=scores.device)  # [step]
-    for rows in (slice(start, start + step) for start in range(0, B * P, step)):
-        loss[rows] = F.cross_entropy(scores[rows].to(dtype), background[: loss[rows].shape[0]], reduction="none")
+    log_probs = scores.new_empty((min(step, B * P), C), dtype=dtype)  # the same memory for every slice
+    for start in range(0, B * P, step):
+        rows, n = slice(start, start + step), min(step, B * P - start)
+        torch.log_softmax(scores[rows].to(dtype), dim=1, out=log_probs[:n])
+        torch.neg(log_probs[:n, BACKGROUND], out=loss[rows])  # the cross-entropy against the background
         if check_finite:
             sums.append(scores[rows].sum())
     if sums and not bool(torch.isfinite(torch.stack(sums).sum())):
