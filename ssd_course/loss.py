@@ -282,7 +282,7 @@ def hard_negative_mask(conf_loss: Tensor, positive: Tensor, neg_pos_ratio: float
         )
     check_same_device(conf_loss=conf_loss, positive=positive)
     hard_negative = _hard_negatives(
-        conf_loss, positive.reshape(-1).nonzero().squeeze(1), positive.sum(dim=1), check_neg_pos_ratio(neg_pos_ratio)
+        conf_loss, positive.reshape(-1).nonzero().flatten(), positive.sum(dim=1), check_neg_pos_ratio(neg_pos_ratio)
     )
     mask = torch.zeros(positive.shape, dtype=torch.bool, device=positive.device)  # [B, P]
     mask.view(-1)[hard_negative] = True

@@ -144,6 +144,11 @@ def test_hard_negative_mask_rejects_a_positive_mask_that_is_not_bool_or_not_shap
         loss.hard_negative_mask(torch.rand(1, 4), positive)
 
 
+
+def test_hard_negative_mask_rejects_integer_losses():
+    with pytest.raises(ValueError, match="conf_loss must be a floating-point tensor; got dtype torch.int64"):
+        loss.hard_negative_mask(torch.tensor([[1, 2, 3]]), torch.tensor([[True, False, False]]))
+
 def test_the_loss_needs_two_classes_and_accepts_exactly_two():
     priors_cxcy = torch.tensor([[0.25, 0.5, 0.5, 1.0], [0.75, 0.5, 0.5, 1.0]])
     boxes, labels = [torch.tensor([[0.0, 0.0, 0.5, 1.0]])], [torch.tensor([1])]

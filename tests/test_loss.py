@@ -601,6 +601,7 @@ def test_boxes_and_priors_requiring_grad_receive_no_gradient():
 # --- the confidence loss that mining ranks, a slice at a time -------------------------------------
 
 
+@pytest.mark.filterwarnings("error")  # e.g. an output resized because a slice's length is wrong
 @pytest.mark.parametrize("slice_size", [1, 50, 2**18])
 @pytest.mark.parametrize("device", DEVICES)
 def test_ranking_loss_in_slices_equals_the_background_loss_and_finds_the_first_non_finite_score(slice_size, device):

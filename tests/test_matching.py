@@ -15,6 +15,7 @@ from torch.testing import assert_close
 from ssd_course.boxes import box_iou, cxcywh_to_xyxy, xyxy_to_cxcywh
 from ssd_course.matching import (
     BACKGROUND,
+    TIE_TOLERANCE,
     UNMATCHED,
     Match,
     assign,
@@ -691,3 +692,14 @@ def test_the_sparse_match_the_loss_uses_names_each_matched_prior_once_with_its_g
         assert (match.principle.reshape(-1)[principle2_place] == 2).all()
         assert (match.principle.reshape(-1)[place[place.numel() - num_forced :]] == 1).all()
         assert torch.equal(_valid(counts, place.device), torch.arange(max(max(counts), 1)) < torch.tensor(counts)[:, None])
+
+
+@pytest.mark.parametrize("best", [0.5 - TIE_TOLERANCE, 0.5, 0.5 + TIE_TOLERANCE / 2])
+def test_a_prior_both_principles_match_is_named_once_at_the_edge_of_the_threshold(best):
+    # the GT's best prior, IoU best, is forced by principle 1 and reaches principle 2's
+    # threshold 0.5 (within the tolerance): the sparse match names it once, as principle 1's
+    from ssd_course.matching import _assign_rows, _Rows
+
+    iou = torch.tensor([[[best, 0.1, 0.0]]], dtype=torch.float64)  # [B = 1, G = 1, P = 3]
+    matched = _assign_rows(_Rows.of(iou, torch.ones(1, 1, dtype=torch.bool)), 0.5, True)
+    assert matched.place.tolist() == [0] and matched.row.tolist() == [0] and matched.num_forced == 1
