@@ -14,8 +14,9 @@ predictions for NaN and inf is measured (``check_finite`` on vs off).
 The loop and the batched loss are timed in turns, one run of each per round, so that a
 change in the machine's load affects both alike; the cross-entropy and the unchecked loss too.
 The order of the turns is shuffled anew each round (seeded), so that none of them always
-runs right after the loop, which leaves the caches full of its own data. Each number is the
-median of ``--repeats`` runs after a few untimed ones.
+runs right after the loop, which leaves the caches full of its own data. Each time is the
+median of ``--repeats`` runs after a few untimed ones; each ratio is the median of the ratios
+within a round (see :func:`median_ratio`).
 
 Usage::
 
@@ -159,16 +160,16 @@ def make_inputs(batch_size: int, priors_cxcy: Tensor, device: torch.device, seed
     return locs, scores, boxes, labels
 
 
-def median_ms(
+def time_rounds(
     fns: dict[str, Callable[[], object]], device: torch.device, repeats: int, warmup: int
-) -> dict[str, float]:
-    """Median wall time of each ``fn()`` in milliseconds, after ``warmup`` untimed rounds.
+) -> dict[str, list[float]]:
+    """Wall time of each ``fn()`` in ``repeats`` rounds, in milliseconds, after ``warmup`` untimed rounds.
 
     The functions are timed in turns (one run of each per round), so that a change in the
     machine's load during the measurement affects all of them alike, and in an order shuffled
     anew each round (seeded), so that none of them always runs right after the same one: what
     a function leaves in the caches (the loop touches the most memory) then favours or slows
-    them all alike.
+    them all alike. Entry ``i`` of every list is from round ``i``.
     """
     def sync() -> None:
         if device.type == "cuda":
@@ -186,7 +187,17 @@ def median_ms(
             fns[name]()
             sync()
             times[name].append((time.perf_counter() - start) * 1e3)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
+
+
+def median_ratio(numerator: list[float], denominator: list[float]) -> float:
+    """The median over the rounds of the ratio of two functions' times in the same round.
+
+    Two functions timed moments apart share the machine's load of that moment, which a
+    shared machine changes from round to round: their ratio round by round cancels it, where
+    the ratio of two medians, taken from different rounds, does not.
+    """
+    return statistics.median(a / b for a, b in zip(numerator, denominator))
 
 
 def forward_backward(loss_fn: Callable[[], Tensor], inputs: tuple[Tensor, Tensor]) -> Callable[[], object]:
@@ -202,7 +213,8 @@ def benchmark_device(device: torch.device, repeats: int, warmup: int) -> list[st
     else:
         where = f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} threads"
     lines = [
-        f"torch {torch.__version__}, {where}; median of {repeats} runs of forward + backward, "
+        f"torch {torch.__version__}, {where}; median of {repeats} runs of forward + backward "
+        "(ratios: median of the ratios within a round), "
         f"C = {NUM_CLASSES}, 1-{MAX_GT} GT boxes per image",
         "",
         "| B | priors | per-image loop (ms) | batched (ms) | unchecked (ms) | CE (ms) | loop / batched "
@@ -232,16 +244,17 @@ def benchmark_device(device: torch.device, repeats: int, warmup: int) -> list[st
 
             # correctness first: the two implementations must agree before their speed means anything
             torch.testing.assert_close(batched(), loop(), rtol=1e-4, atol=1e-6)
-            ms = median_ms(
+            times = time_rounds(
                 {"loop": forward_backward(loop, (locs, scores)), "batched": forward_backward(batched, (locs, scores)),
                  "unchecked": forward_backward(unchecked, (locs, scores)), "ce": cross_entropy},
                 device, repeats, warmup,
             )
-            loop_ms, batched_ms, unchecked_ms, ce_ms = ms["loop"], ms["batched"], ms["unchecked"], ms["ce"]
+            ms = {name: statistics.median(values) for name, values in times.items()}
             lines.append(
-                f"| {batch_size} | {priors_cxcy.shape[0]} | {loop_ms:.2f} | {batched_ms:.2f} | {unchecked_ms:.2f} "
-                f"| {ce_ms:.2f} | {loop_ms / batched_ms:.1f}× | {batched_ms / ce_ms:.1f}× "
-                f"| {100 * (batched_ms - unchecked_ms) / unchecked_ms:+.0f} % |"
+                f"| {batch_size} | {priors_cxcy.shape[0]} | {ms['loop']:.2f} | {ms['batched']:.2f} "
+                f"| {ms['unchecked']:.2f} | {ms['ce']:.2f} | {median_ratio(times['loop'], times['batched']):.1f}× "
+                f"| {median_ratio(times['batched'], times['ce']):.1f}× "
+                f"| {100 * (median_ratio(times['batched'], times['unchecked']) - 1):+.0f} % |"
             )
             print(lines[-1], flush=True)
     return lines

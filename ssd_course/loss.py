@@ -121,9 +121,11 @@ def _ranking_loss(predicted_scores: Tensor, dtype: torch.dtype, check_finite: bo
 
     Speed: on a CPU, a slice of about ``slice_size`` scores (1 MiB in float32) at a time, so
     that the log-softmax of a slice stays in the core's cache instead of going out to memory
-    and back, and so that the sum that tests the slice for NaN and inf reads it from there
-    too, instead of reading all the scores from memory once more. The cross-entropy against
-    class 0 is the log-softmax's column 0, negated: no lookup of a label per prior.
+    and back. The cross-entropy against class 0 is the log-softmax's column 0, negated: no
+    lookup of a label per prior. The test for NaN and inf reads the slice's log-softmax while
+    it is in the cache, instead of reading all the scores from memory once more: its values
+    are all finite exactly when the slice's scores are (a NaN or an inf score gives a NaN or
+    an inf among them), and one dot product sums their squares.
     """
     B, P, C = predicted_scores.shape
     scores = predicted_scores.reshape(B * P, C)
@@ -136,7 +138,8 @@ def _ranking_loss(predicted_scores: Tensor, dtype: torch.dtype, check_finite: bo
         torch.log_softmax(scores[rows].to(dtype), dim=1, out=log_probs[:n])
         torch.neg(log_probs[:n, BACKGROUND], out=loss[rows])  # the cross-entropy against the background
         if check_finite:
-            sums.append(scores[rows].sum())
+            values = log_probs[:n].view(-1)
+            sums.append(torch.dot(values, values))
     if sums and not bool(torch.isfinite(torch.stack(sums).sum())):
         check_finite_predictions(predicted_scores=predicted_scores)  # names the first NaN or inf
     return loss.reshape(B, P)

@@ -618,8 +618,10 @@ def test_ranking_loss_in_slices_equals_the_background_loss_and_finds_the_first_n
         assert torch.equal(expected, -torch.log_softmax(scores.to(dtype), dim=2)[..., 0])  # -log p(background)
     half = scores.half()  # autocast's float16 is read in float32, as confidence_loss does
     assert torch.equal(_ranking_loss(half, torch.float32, True, slice_size), confidence_loss(half, background))
-    huge = torch.full((2, 3, 4), 1e308, dtype=torch.float64, device=device)  # each slice's sum overflows: no error
+    huge = torch.full((2, 3, 4), 1e308, dtype=torch.float64, device=device)  # finite, however large: no error
     _ranking_loss(huge, torch.float64, True, slice_size)
+    spread = torch.tensor([[[1e200, -1e200, 0.0]]], dtype=torch.float64, device=device)  # its squares overflow: no error
+    assert torch.equal(_ranking_loss(spread, torch.float64, True, slice_size), torch.tensor([[0.0]], device=device, dtype=torch.float64))
     scores[2, 30, 4] = -math.inf
     scores[2, 31, 0] = math.nan  # a later one is not the one named
     with pytest.raises(ValueError, match=r"predicted_scores must be finite; got -inf in image 2, prior 30, column 4"):
