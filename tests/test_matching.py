@@ -455,7 +455,7 @@ def test_tie_tolerance_is_the_documented_constant_and_the_loop_uses_it():
 
 
 def test_first_argmax_breaks_ties_within_the_tolerance_by_the_lowest_index():
-    from ssd_course.matching import TIE_TOLERANCE, first_argmax
+    from ssd_course.matching import first_argmax
 
     values = torch.tensor([[0.2, 0.5, 0.5 + 1e-7, 0.1],  # within 2**-18 (3.8e-6): a tie, index 1
                            [0.2, 0.5, 0.5 + 1e-5, 0.1],  # 1e-5 apart: not a tie, index 2
@@ -639,7 +639,7 @@ def test_near_best_by_blocks_equals_a_comparison_of_every_value(block):
     # principle 1's search for each GT's near-best priors, by blocks of priors: the same
     # (row, prior) pairs as comparing every IoU with its row's maximum, ties across blocks,
     # a last shorter block, a NaN row (no pair) and a -inf row (every prior) included
-    from ssd_course.matching import TIE_TOLERANCE, _near_best
+    from ssd_course.matching import _near_best
 
     generator = torch.Generator().manual_seed(5500 + block)
     for trial in range(40):
